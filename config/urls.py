@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("samtal.core.urls")),
+    path("accounts/", include("samtal.accounts.urls")),
+    path("organisation/", include("samtal.organisation.urls")),
+]

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class HistoryEntry(models.Model):
+    """Who changed what and when, for any object. Written only by core.services.history_record."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=64)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.content_type_id}:{self.object_id}"
+
+    @property
+    def action_label(self) -> str:
+        return str(HISTORY_ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def change_rows(self) -> list[tuple[str, Any, Any]]:
+        """(field, old, new) for each change; a plain value is shown as the new one."""
+        rows = []
+        for key, value in (self.changes or {}).items():
+            if isinstance(value, list) and len(value) == 2:
+                rows.append((key, value[0], value[1]))
+            else:
+                rows.append((key, None, value))
+        return rows
+
+
+# Apps add their own actions here (in AppConfig.ready) so the history reads as words.
+HISTORY_ACTION_LABELS: dict[str, Any] = {
+    "imported_create": _("Created by import"),
+    "imported_update": _("Updated by import"),
+    "manager_changed": _("Manager changed"),
+    "deactivated_by_sync": _("Deactivated by full sync"),
+    "safety_rep_added": _("Safety representative added"),
+    "safety_rep_removed": _("Safety representative removed"),
+    "role_granted": _("Role granted"),
+    "role_revoked": _("Role revoked"),
+}
+
+
+class AuditLogEntry(models.Model):
+    """A read of someone else's content by a person who is not a party to it."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("read by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    subject = models.ForeignKey(
+        "organisation.Person",
+        verbose_name=_("whose content"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    what = models.CharField(_("what was read"), max_length=200)
+    reason = models.CharField(_("on what ground"), max_length=200, blank=True)
+    path = models.CharField(_("page"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["subject", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} read {self.what}"

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from samtal.accounts.permissions import get_roles
+from samtal.core import selectors
+from samtal.core.permissions import can_view_audit_log
+from samtal.organisation import selectors as org_selectors
+from samtal.organisation.models import Person
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page: one block per role the user holds, each saying what to do next."""
+    roles = get_roles(request.user)
+    context: dict[str, object] = {}
+    if roles.person_id is not None:
+        context["person"] = Person.objects.select_related("unit", "manager__user").get(
+            pk=roles.person_id
+        )
+    if roles.is_manager and roles.person_id is not None:
+        context["reports"] = org_selectors.reports_of(person_id=roles.person_id)
+    if roles.is_hr or roles.is_admin:
+        context["figures"] = org_selectors.organisation_figures(roles=roles)
+        context["last_import"] = org_selectors.recent_imports(limit=1).first()
+    if roles.is_safety_rep:
+        context["safety_units"] = org_selectors.safety_rep_units(roles=roles)
+    if roles.is_admin:
+        context["settings_summary"] = {
+            "anonymity_k": settings.SAMTAL_ANONYMITY_K,
+            "public_records_notice": settings.SAMTAL_PUBLIC_RECORDS_NOTICE,
+            "organisation_name": settings.SAMTAL_ORGANISATION_NAME,
+        }
+    return render(request, "core/home.html", context)
+
+
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    if not can_view_audit_log(get_roles(request.user)):
+        raise PermissionDenied
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    page = Paginator(selectors.audit_log(query=query), 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_log.html", {"page": page, "q": query})

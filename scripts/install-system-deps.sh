@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need, when missing and when we may (root + apt-get).
+# Otherwise it says what is missing; the test run then fails under CI=true or skips locally.
+set -euo pipefail
+
+# command-or-file : debian package
+needs=(
+  "/usr/bin/chromium:chromium"
+  "msgfmt:gettext"
+  "pdftoppm:poppler-utils"
+)
+missing=()
+for item in "${needs[@]}"; do
+  probe=${item%%:*}
+  pkg=${item##*:}
+  if [[ $probe == /* ]]; then [[ -x $probe ]] || missing+=("$pkg")
+  else command -v "$probe" >/dev/null 2>&1 || missing+=("$pkg"); fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Missing system packages (install them as root): ${missing[*]}" >&2
+  if [[ "${CI:-}" == "true" ]]; then exit 1; fi
+fi
