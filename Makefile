@@ -24,15 +24,16 @@ $(VENV)/.dev: requirements/base.txt requirements/dev.txt | $(PY)
 install: $(VENV)/.base
 
 install-dev: $(VENV)/.dev node_modules/.installed
-	./scripts/install-system-deps.sh
+	./scripts/install-system-deps.sh test
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
 demo: install
+	./scripts/install-system-deps.sh runtime
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
-	$(DEV_ENV) $(PY) manage.py load_demo
+	$(DEV_ENV) $(PY) manage.py load_demo --base-url http://127.0.0.1:$(PORT)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install-dev

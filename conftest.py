@@ -1,8 +1,8 @@
 """The shared set of named test users: employee, manager, other_manager, hr, safety_rep, admin.
 
-    faculty (FAC)
-    ├── dept (DEP)            manager ── employee, colleague
-    └── other_dept (OTH)      other_manager ── other_employee
+faculty (FAC)
+├── dept (DEP)            manager ── employee, colleague
+└── other_dept (OTH)      other_manager ── other_employee
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def faculty(db):
 
 @pytest.fixture
 def dept(faculty):
-    return UnitFactory(code="DEP", name_sv="Institutionen", name_en="The Department", parent=faculty)
+    return UnitFactory(
+        code="DEP", name_sv="Institutionen", name_en="The Department", parent=faculty
+    )
 
 
 @pytest.fixture

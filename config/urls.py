@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("samtal.core.urls")),
     path("accounts/", include("samtal.accounts.urls")),
     path("organisation/", include("samtal.organisation.urls")),
+    path("templates/", include("samtal.talk_templates.urls")),
 ]

@@ -3,17 +3,27 @@
 # Otherwise it says what is missing; the test run then fails under CI=true or skips locally.
 set -euo pipefail
 
-# command-or-file : debian package
+# Usage: install-system-deps.sh [runtime|test]   (test includes runtime)
+mode=${1:-test}
+# command-or-file : debian package. Runtime: what WeasyPrint needs to write PDFs.
 needs=(
-  "/usr/bin/chromium:chromium"
-  "msgfmt:gettext"
-  "pdftoppm:poppler-utils"
+  "/usr/share/doc/libpango-1.0-0:libpango-1.0-0"
+  "/usr/share/doc/libpangoft2-1.0-0:libpangoft2-1.0-0"
+  "/usr/share/doc/libharfbuzz-subset0:libharfbuzz-subset0"
+  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
 )
+if [[ $mode == test ]]; then
+  needs+=(
+    "/usr/bin/chromium:chromium"
+    "msgfmt:gettext"
+    "pdftoppm:poppler-utils"
+  )
+fi
 missing=()
 for item in "${needs[@]}"; do
   probe=${item%%:*}
   pkg=${item##*:}
-  if [[ $probe == /* ]]; then [[ -x $probe ]] || missing+=("$pkg")
+  if [[ $probe == /* ]]; then [[ -e $probe ]] || missing+=("$pkg")
   else command -v "$probe" >/dev/null 2>&1 || missing+=("$pkg"); fi
 done
 if ((${#missing[@]} == 0)); then

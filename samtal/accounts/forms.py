@@ -12,9 +12,11 @@ from samtal.accounts.models import User
 
 
 class EmailLoginForm(AuthenticationForm):
+    # No autofocus: it would skip the page's heading and explanation for screen-reader users
+    # and put keyboard users past the skip link.
     username = forms.EmailField(
         label=_("Email address"),
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 

@@ -102,3 +102,31 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} read {self.what}"
+
+
+class OrgPolicy(models.Model):
+    """Organisation-wide rules set by the admin. One row (pk=1), created on first use."""
+
+    mandatory_section_keys = models.JSONField(
+        _("mandatory template sections"),
+        default=list,
+        help_text=_("Section keys every published talk template must contain."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    DEFAULT_MANDATORY_SECTIONS = ("work_environment", "equal_conditions")
+
+    class Meta:
+        verbose_name = _("organisation policy")
+        verbose_name_plural = _("organisation policy")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="single_org_policy")]
+
+    def __str__(self) -> str:
+        return str(_("organisation policy"))
+
+    @classmethod
+    def current(cls) -> OrgPolicy:
+        policy, _created = cls.objects.get_or_create(
+            pk=1, defaults={"mandatory_section_keys": list(cls.DEFAULT_MANDATORY_SECTIONS)}
+        )
+        return policy

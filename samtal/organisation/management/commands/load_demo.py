@@ -1,0 +1,61 @@
+"""Load (or refresh) the demo organisation and print its logins.
+
+    manage.py load_demo
+
+A university faculty of about sixty people, loaded through the people import in one
+transaction. Safe to run again: people are matched by employee number, roles and passwords
+are added only where missing. Exits with status 1, having written nothing, if the import
+reports errors (e.g. a demo address already belongs to another employee).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
+
+from samtal.organisation.demo import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DemoImportError,
+    DemoResult,
+    demo_load,
+)
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation (a faculty of about 60 people) and print its logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--base-url", default="http://127.0.0.1:8000", help="where the server will answer"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            result = demo_load(actor=None)
+        except DemoImportError as exc:
+            for line in exc.lines():
+                self.stderr.write(line)
+            raise CommandError(
+                f"The demo import was refused with {len(exc.errors)} error(s); nothing was "
+                "written. Is the database holding other people with the demo addresses?"
+            ) from None
+        self.stdout.write(self.style.SUCCESS(self._summary(result)))
+        self.stdout.write(self._logins(options["base_url"].rstrip("/")))
+
+    def _summary(self, result: DemoResult) -> str:
+        imported = result.imported
+        return (
+            f"Demo organisation loaded: {result.people} people in {result.units} units "
+            f"(created {imported.created}, updated {imported.updated}, "
+            f"unchanged {imported.unchanged}; units created {imported.units_created})."
+        )
+
+    def _logins(self, base_url: str) -> str:
+        width = max(len(label) for label, _email in DEMO_LOGINS)
+        lines = ["", f"Demo logins, all with the password {DEMO_PASSWORD}:"]
+        lines += [f"  {label.ljust(width)}  {email}" for label, email in DEMO_LOGINS]
+        lines += ["", f"Log in at {base_url}{reverse('accounts:login')}"]
+        return "\n".join(lines)

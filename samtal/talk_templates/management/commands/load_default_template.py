@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from samtal.talk_templates.builtin import default_template_install
+
+
+class Command(BaseCommand):
+    help = "Install and publish the built-in default talk template (does nothing if present)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        version = default_template_install()
+        self.stdout.write(
+            f"Default template: {version.template.key} v{version.number} ({version.status})."
+        )
