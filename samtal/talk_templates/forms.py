@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -30,15 +31,21 @@ def _require_one_language(form: forms.BaseForm, field: str, label: str) -> None:
         )
 
 
-def _unique_key(value: str, fallback: str, taken: set[str]) -> str:
-    """The key as given, or one made from the text; never one already taken."""
-    key = slugify(value or fallback)[:60].replace("-", "_") or "item"
-    if value:
-        return key
-    base, number = key[:55], 2
-    while key in taken:
-        key, number = f"{base}_{number}", number + 1
-    return key
+def _set_unique_key(form: forms.ModelForm, *, siblings: QuerySet, text: str, message: Any) -> None:
+    """Use the key as given (refused if a sibling has it), or make one from the text that no
+    sibling has."""
+    data = form.cleaned_data
+    taken = set(siblings.exclude(pk=form.instance.pk).values_list("key", flat=True))
+    given = data.get("key", "")
+    key = slugify(given or text)[:60].replace("-", "_") or "item"
+    if given:
+        if key in taken:
+            form.add_error("key", message % {"key": key})
+    else:
+        base, number = key[:55], 2
+        while key in taken:
+            key, number = f"{base}_{number}", number + 1
+    data["key"] = key
 
 
 class TemplateForm(forms.ModelForm):
@@ -124,17 +131,12 @@ class SectionForm(forms.ModelForm):
                 "career_stages",
                 _("Career stages can only be chosen for a section for researchers."),
             )
-        taken = set(
-            self.version.sections.exclude(pk=self.instance.pk).values_list("key", flat=True)
+        _set_unique_key(
+            self,
+            siblings=self.version.sections.all(),
+            text=data.get("title_en") or data.get("title_sv") or "",
+            message=_("Another section in this version has the key “%(key)s”."),
         )
-        key = _unique_key(
-            data.get("key", ""), data.get("title_en") or data.get("title_sv") or "", taken
-        )
-        if key in taken:
-            self.add_error(
-                "key", _("Another section in this version has the key “%(key)s”.") % {"key": key}
-            )
-        data["key"] = key
         return data
 
 
@@ -231,15 +233,10 @@ class QuestionForm(forms.ModelForm):
                     "choices_sv", _("Only single and multiple choice questions have options.")
                 )
             data["choices"] = []
-        taken = set(
-            self.section.questions.exclude(pk=self.instance.pk).values_list("key", flat=True)
+        _set_unique_key(
+            self,
+            siblings=self.section.questions.all(),
+            text=data.get("text_en") or data.get("text_sv") or "",
+            message=_("Another question in this section has the key “%(key)s”."),
         )
-        key = _unique_key(
-            data.get("key", ""), data.get("text_en") or data.get("text_sv") or "", taken
-        )
-        if key in taken:
-            self.add_error(
-                "key", _("Another question in this section has the key “%(key)s”.") % {"key": key}
-            )
-        data["key"] = key
         return data

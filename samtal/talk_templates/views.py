@@ -189,25 +189,48 @@ def _conflict(
     )
 
 
-@require_http_methods(["GET", "POST"])
-def section_add(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _draft_or_403(request, pk)
-    form = SectionForm(request.POST or None, version=version)
+def _item_form_page(
+    request: HttpRequest,
+    *,
+    version: TemplateVersion,
+    form: Any,
+    save: Any,
+    template_name: str,
+    saved_message: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The add/edit page of a section or question: bind, call `save(cleaned_data)` (a service
+    returning the saved item), and on success go back to the item in the draft."""
     if request.method == "POST" and form.is_valid():
         try:
-            section = services.section_add(
-                actor=request.user, version=version, data=form.cleaned_data
-            )
+            item = save(form.cleaned_data)
+        except services.EditConflict as conflict:
+            return _conflict(request, version, form, conflict, template_name, **context)
         except (ValidationError, IntegrityError) as exc:
             form.add_error(None, _error_text(exc))
         else:
-            messages.success(request, _("The section was added."))
-            return _back_to(version, f"section-{section.pk}")
+            messages.success(request, saved_message)
+            anchor = "question" if isinstance(item, Question) else "section"
+            return _back_to(version, f"{anchor}-{item.pk}")
     return render(
         request,
-        "talk_templates/section_form.html",
-        {"version": version, "form": form},
+        template_name,
+        {"version": version, "form": form, **context},
         status=400 if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def section_add(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _draft_or_403(request, pk)
+    return _item_form_page(
+        request,
+        version=version,
+        form=SectionForm(request.POST or None, version=version),
+        save=lambda data: services.section_add(actor=request.user, version=version, data=data),
+        template_name="talk_templates/section_form.html",
+        saved_message=_("The section was added."),
+        context={},
     )
 
 
@@ -215,39 +238,21 @@ def section_add(request: HttpRequest, pk: int) -> HttpResponse:
 def section_edit(request: HttpRequest, pk: int, section_id: int) -> HttpResponse:
     version = _draft_or_403(request, pk)
     section = _section_of(version, section_id)
-    form = SectionForm(
-        request.POST or None,
-        instance=section,
-        version=version,
-        initial={"revision": section.revision},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.section_update(
-                actor=request.user,
-                section=section,
-                revision=form.cleaned_data.get("revision") or 0,
-                data=form.cleaned_data,
-            )
-        except services.EditConflict as conflict:
-            return _conflict(
-                request,
-                version,
-                form,
-                conflict,
-                "talk_templates/section_form.html",
-                section=section,
-            )
-        except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
-        else:
-            messages.success(request, _("The section was saved."))
-            return _back_to(version, f"section-{section.pk}")
-    return render(
+    return _item_form_page(
         request,
-        "talk_templates/section_form.html",
-        {"version": version, "form": form, "section": section},
-        status=400 if form.is_bound else 200,
+        version=version,
+        form=SectionForm(
+            request.POST or None,
+            instance=section,
+            version=version,
+            initial={"revision": section.revision},
+        ),
+        save=lambda data: services.section_update(
+            actor=request.user, section=section, revision=data.get("revision") or 0, data=data
+        ),
+        template_name="talk_templates/section_form.html",
+        saved_message=_("The section was saved."),
+        context={"section": section},
     )
 
 
@@ -275,22 +280,14 @@ def section_move(request: HttpRequest, pk: int, section_id: int) -> HttpResponse
 def question_add(request: HttpRequest, pk: int, section_id: int) -> HttpResponse:
     version = _draft_or_403(request, pk)
     section = _section_of(version, section_id)
-    form = QuestionForm(request.POST or None, section=section)
-    if request.method == "POST" and form.is_valid():
-        try:
-            question = services.question_add(
-                actor=request.user, section=section, data=form.cleaned_data
-            )
-        except (ValidationError, IntegrityError) as exc:
-            form.add_error(None, _error_text(exc))
-        else:
-            messages.success(request, _("The question was added."))
-            return _back_to(version, f"question-{question.pk}")
-    return render(
+    return _item_form_page(
         request,
-        "talk_templates/question_form.html",
-        {"version": version, "section": section, "form": form},
-        status=400 if form.is_bound else 200,
+        version=version,
+        form=QuestionForm(request.POST or None, section=section),
+        save=lambda data: services.question_add(actor=request.user, section=section, data=data),
+        template_name="talk_templates/question_form.html",
+        saved_message=_("The question was added."),
+        context={"section": section},
     )
 
 
@@ -299,40 +296,21 @@ def question_edit(request: HttpRequest, pk: int, section_id: int, question_id: i
     version = _draft_or_403(request, pk)
     section = _section_of(version, section_id)
     question = _question_of(section, question_id)
-    form = QuestionForm(
-        request.POST or None,
-        instance=question,
-        section=section,
-        initial={"revision": question.revision},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.question_update(
-                actor=request.user,
-                question=question,
-                revision=form.cleaned_data.get("revision") or 0,
-                data=form.cleaned_data,
-            )
-        except services.EditConflict as conflict:
-            return _conflict(
-                request,
-                version,
-                form,
-                conflict,
-                "talk_templates/question_form.html",
-                section=section,
-                question=question,
-            )
-        except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
-        else:
-            messages.success(request, _("The question was saved."))
-            return _back_to(version, f"question-{question.pk}")
-    return render(
+    return _item_form_page(
         request,
-        "talk_templates/question_form.html",
-        {"version": version, "section": section, "question": question, "form": form},
-        status=400 if form.is_bound else 200,
+        version=version,
+        form=QuestionForm(
+            request.POST or None,
+            instance=question,
+            section=section,
+            initial={"revision": question.revision},
+        ),
+        save=lambda data: services.question_update(
+            actor=request.user, question=question, revision=data.get("revision") or 0, data=data
+        ),
+        template_name="talk_templates/question_form.html",
+        saved_message=_("The question was saved."),
+        context={"section": section, "question": question},
     )
 
 
