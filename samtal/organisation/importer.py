@@ -225,10 +225,11 @@ def _parse_csv(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = _check_header(next(csv.reader([first], delimiter=delimiter), []))
     reader = csv.reader(lines, delimiter=delimiter)
-    line = 1
+    next_line = 2  # the header was read outside the reader
     try:
         for values in reader:
-            line = reader.line_num + 1  # +1: the header was read outside the reader
+            # A row is on the line it starts on, though a quoted value may span lines.
+            line, next_line = next_line, reader.line_num + 2
             if not any(v.strip() for v in values):
                 continue
             if len(values) > len(header):
@@ -243,7 +244,7 @@ def _parse_csv(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
             yield line, row
     except csv.Error as exc:
         raise FileFormatError(
-            _("the CSV cannot be read (%(error)s).") % {"error": exc}, line=line + 1
+            _("the CSV cannot be read (%(error)s).") % {"error": exc}, line=next_line
         ) from None
 
 
@@ -639,11 +640,11 @@ def _check_people_against_database(plan: ImportPlan, *, full_sync: bool) -> None
         if number not in in_file and active[number] and manager and not active[manager]:
             left_out.setdefault(manager, []).append(number)
     for manager, reports in sorted(left_out.items()):
-        row = in_file.get(manager)
-        if row is not None and db_people[manager][3]:  # made inactive by this file
+        manager_row = in_file.get(manager)
+        if manager_row is not None and db_people[manager][3]:  # made inactive by this file
             plan.errors.append(
                 RowError(
-                    row.line,
+                    manager_row.line,
                     "active",
                     _(
                         "%(number)s is the manager of %(count)s active people who are not "
@@ -659,15 +660,15 @@ def _check_people_against_database(plan: ImportPlan, *, full_sync: bool) -> None
             )
 
     for number in _numbers_in_cycles(manager_of):
-        row = in_file.get(number)
-        if row is not None:
+        cycle_row = in_file.get(number)
+        if cycle_row is not None:
             plan.errors.append(
                 RowError(
-                    row.line,
+                    cycle_row.line,
                     "manager_employee_number",
                     _("manager %(number)s makes a cycle: %(chain)s")
                     % {
-                        "number": row.manager_number,
+                        "number": cycle_row.manager_number,
                         "chain": _cycle_chain(number, manager_of),
                     },
                 )

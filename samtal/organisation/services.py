@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -218,18 +218,17 @@ def _changes_find(plan: ImportPlan) -> _Changes:
     for unit in in_chunks(
         Unit.objects.all(), field="code", values=[c for c in plan.units if c in unit_ids]
     ):
-        row = plan.units[unit.code]
+        unit_row = plan.units[unit.code]
         fields = [
             name
             for name in ("name_sv", "name_en")
-            if getattr(row, name) not in ("", getattr(unit, name))
+            if getattr(unit_row, name) not in ("", getattr(unit, name))
         ]
-        if row.parent_code is not None and (
-            row.parent_code not in unit_ids or unit_ids[row.parent_code] != unit.parent_id
-        ):
+        parent = unit_row.parent_code
+        if parent is not None and (parent not in unit_ids or unit_ids[parent] != unit.parent_id):
             fields.append("parent_id")
         if fields:
-            unit_updates.append((unit, row, fields))
+            unit_updates.append((unit, unit_row, fields))
     new_units = _levels(
         [u for u in plan.units.values() if u.code not in unit_ids],
         key=lambda u: u.code,
@@ -240,7 +239,15 @@ def _changes_find(plan: ImportPlan) -> _Changes:
     people = {
         p.employee_number: p
         for p in in_chunks(
-            Person.objects.select_related("user"),
+            Person.objects.order_by()
+            .select_related("user")
+            .only(
+                "employee_number",
+                "manager_id",
+                "user_id",
+                *PERSON_FIELDS,
+                *(f"user__{name}" for name in USER_FIELDS),
+            ),
             field="id",
             values=[
                 person_ids[r.employee_number]
@@ -258,12 +265,10 @@ def _changes_find(plan: ImportPlan) -> _Changes:
             continue
         values = _person_values(row, unit_ids)
         fields = [name for name in PERSON_FIELDS if getattr(person, name) != values[name]]
-        if (
-            row.manager_number not in person_ids
-            or person_ids[row.manager_number] != person.manager_id
-        ):
-            if row.manager_number or person.manager_id is not None:
-                fields.append("manager_id")
+        # -1: a manager who is new in this file has no id yet, so it differs from any.
+        wanted = person_ids.get(row.manager_number, -1) if row.manager_number else None
+        if wanted != person.manager_id:
+            fields.append("manager_id")
         user_fields = [
             name for name, value in _user_values(row).items() if getattr(person.user, name) != value
         ]
@@ -504,10 +509,16 @@ def _update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
     if not objs:
         return
     meta = objs[0]._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns = [f for f in map(meta.get_field, fields) if isinstance(f, models.Field)]
+    pk = meta.pk
+    assert pk is not None
+    assert len(columns) == len(fields)
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in columns)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 (names from the model)
+    assignments = ", ".join(f"{quote(cast(str, f.column))} = %s" for f in columns)
+    # Table and column names come from the model, values are parameters.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(cast(str, pk.column))} = %s"  # noqa: S608
+    )
     params = [
         [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns] + [obj.pk]
         for obj in objs

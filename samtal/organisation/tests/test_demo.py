@@ -241,7 +241,8 @@ def test_import_errors_stop_the_command_and_write_nothing():
     err = io.StringIO()
     with pytest.raises(CommandError, match="refused"):
         call_command("load_demo", stdout=io.StringIO(), stderr=err)
-    assert "column email" in err.getvalue() and "X-1" in err.getvalue()
+    assert "column email" in err.getvalue()
+    assert "X-1" in err.getvalue()
     assert Person.objects.count() == 1
     assert not User.objects.filter(email=DEMO_ADMIN_EMAIL).exists()
     assert not RoleAssignment.objects.exists()
