@@ -103,6 +103,24 @@ class AuditLogEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.actor_id} read {self.what}"
 
+    @property
+    def what_label(self) -> str:
+        return str(AUDIT_WHAT_LABELS.get(self.what, self.what))
+
+    @property
+    def reason_label(self) -> str:
+        return str(AUDIT_REASON_LABELS.get(self.reason, self.reason))
+
+
+# `what` and `reason` are stored as codes and shown in the reader's language; apps add theirs.
+AUDIT_WHAT_LABELS: dict[str, Any] = {
+    "person_profile": _("Personal details"),
+}
+AUDIT_REASON_LABELS: dict[str, Any] = {
+    "hr": _("HR role"),
+    "admin": _("Administrator role"),
+}
+
 
 class OrgPolicy(models.Model):
     """Organisation-wide rules set by the admin. One row (pk=1), created on first use."""

@@ -15,7 +15,7 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, models.Model):
-        return str(value.pk)
+        return _jsonable(value.pk)
     return str(value)
 
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from samtal.organisation.models import EmploymentCategory, Person
@@ -46,9 +49,7 @@ class PeopleImportForm(forms.Form):
     full_sync = forms.BooleanField(
         label=_("Full sync: deactivate active people who are not in the file"), required=False
     )
-    dry_run = forms.BooleanField(
-        label=_("Only check the file, change nothing"), required=False
-    )
+    dry_run = forms.BooleanField(label=_("Only check the file, change nothing"), required=False)
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
@@ -70,11 +71,18 @@ class SafetyRepForm(forms.Form):
         help_text=_("The person becomes safety representative for this unit and its sub-units."),
     )
 
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        # Only people the user may see: HR scoped to a unit must not find, or learn the
+        # names of, people outside it by guessing employee numbers.
+        super().__init__(*args, **kwargs)
+        self.people = people
+
     def clean_person(self) -> Person:
         value = self.cleaned_data["person"].strip()
+        people = self.people.select_related("user")
         person = (
-            Person.objects.filter(employee_number=value).select_related("user").first()
-            or Person.objects.filter(user__email__iexact=value).select_related("user").first()
+            people.filter(employee_number=value).first()
+            or people.filter(user__email__iexact=value).first()
         )
         if person is None:
             raise ValidationError(_("No person has that employee number or email."))

@@ -98,6 +98,11 @@ def people_list(
     return people.order_by("last_name", "first_name", "employee_number")
 
 
+def people_visible(*, roles: Roles) -> QuerySet[Person]:
+    """Everyone the user may see, active or not, unordered: for looking one person up."""
+    return Person.objects.filter(people_visible_q(roles))
+
+
 def person_get(*, roles: Roles, employee_number: str) -> Person | None:
     return (
         Person.objects.filter(people_visible_q(roles), employee_number=employee_number)

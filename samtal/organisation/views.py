@@ -57,7 +57,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
             "people": people,
             "safety_reps": selectors.unit_safety_reps(unit=unit),
             "can_manage_roles": permissions.can_manage_unit_roles(roles, unit),
-            "safety_rep_form": SafetyRepForm(),
+            "safety_rep_form": SafetyRepForm(people=selectors.people_visible(roles=roles)),
         },
     )
 
@@ -65,9 +65,10 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def unit_safety_rep_add(request: HttpRequest, code: str) -> HttpResponse:
     unit = _unit_or_404(request, code)
-    if not permissions.can_manage_unit_roles(get_roles(request.user), unit):
+    roles = get_roles(request.user)
+    if not permissions.can_manage_unit_roles(roles, unit):
         raise PermissionDenied
-    form = SafetyRepForm(request.POST)
+    form = SafetyRepForm(request.POST, people=selectors.people_visible(roles=roles))
     if form.is_valid():
         person = form.cleaned_data["person"]
         try:
@@ -145,7 +146,7 @@ def person_detail(request: HttpRequest, employee_number: str) -> HttpResponse:
         audit_read(
             actor=request.user,
             subject=person,
-            what=f"person profile {person.employee_number}",
+            what="person_profile",
             reason="hr" if roles.is_hr else "admin",
             path=request.path,
         )
@@ -157,6 +158,9 @@ def person_detail(request: HttpRequest, employee_number: str) -> HttpResponse:
             "manager_history": selectors.person_manager_history(person=person),
             "reports": selectors.reports_of(person_id=person.pk),
             "history": history_for(obj=person)[:50] if not is_party or roles.is_hr else None,
+            # Gender is recorded only for equal-conditions statistics: not for the manager.
+            "show_gender": person.pk == roles.person_id
+            or permissions.can_browse_organisation(roles),
             "can_browse": permissions.can_browse_organisation(roles),
         },
     )
@@ -213,13 +217,42 @@ def people_import(request: HttpRequest) -> HttpResponse:
 def people_import_example(request: HttpRequest) -> HttpResponse:
     if not permissions.can_import_people(get_roles(request.user)):
         raise PermissionDenied
-    header = ";".join(ALL_COLUMNS)
-    rows = [
-        "100001;Karin;Nilsson;karin.nilsson@example.se;FAK;Fakulteten;The Faculty;;;"
-        "admin_staff;;K;sv;2015-08-01;;ja",
-        "100002;Ahmed;Hassan;ahmed.hassan@example.se;INST-FYS;Institutionen för fysik;"
-        "Department of Physics;FAK;100001;researcher;R3;M;en;2019-01-15;;ja",
+    # Rows as mappings so the values always line up with the header, whatever its order.
+    examples = [
+        {
+            "employee_number": "100001",
+            "first_name": "Karin",
+            "last_name": "Nilsson",
+            "email": "karin.nilsson@example.se",
+            "unit_code": "FAK",
+            "unit_name_sv": "Fakulteten",
+            "unit_name_en": "The Faculty",
+            "employment_category": "admin_staff",
+            "gender": "K",
+            "language": "sv",
+            "employment_start": "2015-08-01",
+            "active": "ja",
+        },
+        {
+            "employee_number": "100002",
+            "first_name": "Ahmed",
+            "last_name": "Hassan",
+            "email": "ahmed.hassan@example.se",
+            "unit_code": "INST-FYS",
+            "unit_name_sv": "Institutionen för fysik",
+            "unit_name_en": "Department of Physics",
+            "parent_unit_code": "FAK",
+            "manager_employee_number": "100001",
+            "employment_category": "researcher",
+            "career_stage": "R3",
+            "gender": "M",
+            "language": "en",
+            "employment_start": "2019-01-15",
+            "active": "ja",
+        },
     ]
+    header = ";".join(ALL_COLUMNS)
+    rows = [";".join(example.get(column, "") for column in ALL_COLUMNS) for example in examples]
     response = HttpResponse(
         "\ufeff" + "\r\n".join([header, *rows]) + "\r\n", content_type="text/csv; charset=utf-8"
     )
