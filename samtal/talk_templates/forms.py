@@ -37,18 +37,22 @@ def _set_unique_key(form: forms.ModelForm, *, siblings: QuerySet, text: str, mes
     data = form.cleaned_data
     taken = set(siblings.exclude(pk=form.instance.pk).values_list("key", flat=True))
     given = data.get("key", "")
-    key = slugify(given or text)[:60].replace("-", "_") or "item"
+    # Cut short, a key must not end in "_" (nor get "__2" when numbered).
+    key = slugify(given or text).replace("-", "_")[:60].rstrip("_") or "item"
     if given:
         if key in taken:
             form.add_error("key", message % {"key": key})
     else:
-        base, number = key[:55], 2
+        base, number = key[:55].rstrip("_"), 2
         while key in taken:
             key, number = f"{base}_{number}", number + 1
     data["key"] = key
 
 
 class TemplateForm(forms.ModelForm):
+    """A new template. Unlike a section's title, its name is required in both languages (as
+    the model says): everyone sees it in the list of templates, in their own language."""
+
     class Meta:
         model = TalkTemplate
         fields = ["key", "name_sv", "name_en", "description_sv", "description_en"]
@@ -59,11 +63,6 @@ class TemplateForm(forms.ModelForm):
         help_texts = {
             "key": _("A short identifier of letters, digits and _, unique among templates."),
         }
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _require_one_language(self, "name", str(_("name")))
-        return data
 
 
 class TemplateEditForm(forms.ModelForm):
@@ -76,11 +75,6 @@ class TemplateEditForm(forms.ModelForm):
             "description_sv": forms.Textarea(attrs={"rows": 3}),
             "description_en": forms.Textarea(attrs={"rows": 3}),
         }
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _require_one_language(self, "name", str(_("name")))
-        return data
 
 
 class SectionForm(forms.ModelForm):
@@ -154,6 +148,21 @@ class QuestionForm(forms.ModelForm):
         help_text=_("The same options in the same order, in English."),
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The options belong with the other answer settings, not after the key at the end.
+    field_order = [
+        "text_sv",
+        "text_en",
+        "help_sv",
+        "help_en",
+        "question_type",
+        "answered_by",
+        "scale_low_sv",
+        "scale_low_en",
+        "scale_high_sv",
+        "scale_high_en",
+        "choices_sv",
+        "choices_en",
+    ]
 
     class Meta:
         model = Question

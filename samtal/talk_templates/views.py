@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from samtal.accounts.permissions import get_roles
 from samtal.core.selectors import history_for
+from samtal.organisation.models import CareerStage
 from samtal.talk_templates import export, selectors, services
 from samtal.talk_templates.forms import (
     QuestionForm,
@@ -26,6 +27,7 @@ from samtal.talk_templates.permissions import can_edit_templates, can_view_versi
 from samtal.talk_templates.validation import publish_problems
 
 LANGUAGE_CODES = ("sv", "en")
+CAREER_STAGES = tuple(stage.value for stage in CareerStage if stage.value)
 
 
 def _require_editor(request: HttpRequest) -> None:
@@ -103,7 +105,12 @@ def template_create(request: HttpRequest) -> HttpResponse:
             )
         messages.success(request, _("The template was created as a draft."))
         return _back_to(version)
-    return render(request, "talk_templates/template_form.html", {"form": form, "source": source})
+    return render(
+        request,
+        "talk_templates/template_form.html",
+        {"form": form, "source": source},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_GET
@@ -168,13 +175,7 @@ def _conflict(
     current = conflict.current
     form.data = form.data.copy()
     form.data["revision"] = current.revision  # type: ignore[attr-defined]
-    values = []
-    for field in form.visible_fields():
-        if field.name.startswith("choices_") and isinstance(current, Question):
-            value: Any = "\n".join(current.choice_labels(field.name[-2:]))
-        else:
-            value = getattr(current, field.name, "")
-        values.append((field.label, value))
+    values = [(field.label, _saved_value(current, field.name)) for field in form.visible_fields()]
     return render(
         request,
         template_name,
@@ -187,6 +188,21 @@ def _conflict(
         },
         status=409,
     )
+
+
+def _saved_value(current: Any, name: str) -> str:
+    """A saved field as a person reads it: labels for choices, yes/no, options one per line."""
+    if name.startswith("choices_") and isinstance(current, Question):
+        return "\n".join(current.choice_labels(name[-2:]))
+    display = getattr(current, f"get_{name}_display", None)
+    if display is not None:
+        return str(display())
+    value = getattr(current, name, "")
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
 
 
 def _item_form_page(
@@ -395,21 +411,16 @@ def version_preview(request: HttpRequest, pk: int) -> HttpResponse:
     party = request.GET.get("as", "employee")
     language = request.GET.get("lang", "")
     stage = request.GET.get("stage", "")
+    is_manager = request.GET.get("manager", "")
     if (
         party not in {"employee", "manager"}
         or language not in {"", *LANGUAGE_CODES}
-        or stage
-        not in {
-            "",
-            "R1",
-            "R2",
-            "R3",
-            "R4",
-        }
+        or stage not in {"", *CAREER_STAGES}
+        or is_manager not in {"", "0", "1"}
     ):
         return HttpResponse(_("Unknown preview option."), status=400)
     perspective = selectors.Perspective(
-        party=party, career_stage=stage, employee_is_manager=request.GET.get("manager") == "1"
+        party=party, career_stage=stage, employee_is_manager=is_manager == "1"
     )
     content_language = language or translation.get_language() or "sv"
     with translation.override(content_language):
@@ -428,7 +439,7 @@ def version_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "preview_body": body,
             "content_language": content_language,
             "languages": LANGUAGE_CODES,
-            "stages": ("R1", "R2", "R3", "R4"),
+            "stages": CAREER_STAGES,
         },
     )
 
