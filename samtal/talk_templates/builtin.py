@@ -14,7 +14,7 @@ from samtal.talk_templates.models import (
     TemplateVersion,
     VersionStatus,
 )
-from samtal.talk_templates.services import version_publish
+from samtal.talk_templates.services import TransitionRefused, version_publish
 
 FLAGS = ("raises_observation", "salary_basis", "upward_feedback")
 
@@ -27,7 +27,9 @@ def _pair(value: dict[str, str] | None, field: str) -> dict[str, str]:
 def default_template_install(*, actor: Any = None) -> TemplateVersion:
     """Create and publish the default template unless it exists; return its current version.
 
-    Running it again changes nothing: HR's later edits to the template are theirs to keep.
+    Running it again changes nothing: HR's later edits to the template are theirs to keep. If
+    the organisation's policy makes a section mandatory that the built-in template lacks, the
+    template is left as a draft for HR to complete.
     """
     data = DEFAULT_TEMPLATE
     existing = TalkTemplate.objects.filter(key=data["key"]).first()
@@ -78,4 +80,11 @@ def default_template_install(*, actor: Any = None) -> TemplateVersion:
                     )
                 )
         Question.objects.bulk_create(questions)
+        for item in [*sections, *questions]:
+            item.full_clean()
+    try:
         return version_publish(actor=actor, version=version)
+    except TransitionRefused:
+        # The organisation's policy asks for more than the built-in template has (a mandatory
+        # section of its own): HR completes the draft in the editor and publishes it there.
+        return version

@@ -31,6 +31,13 @@ def _require_one_language(form: forms.BaseForm, field: str, label: str) -> None:
         )
 
 
+def _require_revision_when_editing(form: forms.ModelForm) -> None:
+    if form.instance.pk and form.cleaned_data.get("revision") is None:
+        form.add_error(
+            None, _("The form is incomplete: reload the page and make the change again.")
+        )
+
+
 def _set_unique_key(form: forms.ModelForm, *, siblings: QuerySet, text: str, message: Any) -> None:
     """Use the key as given (refused if a sibling has it), or make one from the text that no
     sibling has."""
@@ -85,6 +92,7 @@ class SectionForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only for a section for researchers; none ticked means every stage."),
     )
+    # Required when editing (the form carries the revision it was opened at), not when adding.
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -125,6 +133,7 @@ class SectionForm(forms.ModelForm):
                 "career_stages",
                 _("Career stages can only be chosen for a section for researchers."),
             )
+        _require_revision_when_editing(self)
         _set_unique_key(
             self,
             siblings=self.version.sections.all(),
@@ -147,6 +156,7 @@ class QuestionForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The same options in the same order, in English."),
     )
+    # Required when editing (the form carries the revision it was opened at), not when adding.
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # The options belong with the other answer settings, not after the key at the end.
     field_order = [
@@ -242,6 +252,7 @@ class QuestionForm(forms.ModelForm):
                     "choices_sv", _("Only single and multiple choice questions have options.")
                 )
             data["choices"] = []
+        _require_revision_when_editing(self)
         _set_unique_key(
             self,
             siblings=self.section.questions.all(),

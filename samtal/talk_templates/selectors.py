@@ -19,9 +19,11 @@ from samtal.talk_templates.permissions import can_edit_templates
 
 def templates_with_versions(*, roles: Roles) -> QuerySet[TalkTemplate]:
     versions = TemplateVersion.objects.order_by("-number")
+    templates = TalkTemplate.objects.all()
     if not can_edit_templates(roles):
         versions = versions.filter(status=VersionStatus.PUBLISHED)
-    return TalkTemplate.objects.prefetch_related(Prefetch("versions", queryset=versions))
+        templates = templates.filter(versions__status=VersionStatus.PUBLISHED).distinct()
+    return templates.prefetch_related(Prefetch("versions", queryset=versions))
 
 
 def version_get(*, roles: Roles, pk: int) -> TemplateVersion | None:

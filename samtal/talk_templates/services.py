@@ -71,7 +71,13 @@ class EditConflict(Exception):
 
 
 def _require_draft(version: TemplateVersion) -> None:
-    status = TemplateVersion.objects.values_list("status", flat=True).get(pk=version.pk)
+    """Refuse unless the version is a draft, and lock its row until the transaction ends so a
+    publish cannot land between this check and the edit (callers run inside atomic())."""
+    status = (
+        TemplateVersion.objects.select_for_update()
+        .values_list("status", flat=True)
+        .get(pk=version.pk)
+    )
     if status != VersionStatus.DRAFT:
         raise ImmutableVersionError(_("Only a draft version can be changed."))
 

@@ -115,3 +115,15 @@ def test_load_default_template_command_is_rerunnable():
     before = counts()
     call_command("load_default_template", stdout=StringIO())
     assert counts() == before
+
+
+def test_policy_asking_for_more_leaves_the_default_as_a_draft(db):
+    from samtal.core.models import OrgPolicy
+
+    policy = OrgPolicy.current()
+    policy.mandatory_section_keys = [*policy.mandatory_section_keys, "local_routines"]
+    policy.save()
+    version = default_template_install()
+    assert version.is_draft
+    assert version.sections.count() == len(DEFAULT_TEMPLATE["sections"])
+    assert default_template_install() == version

@@ -99,7 +99,9 @@ def test_a_key_cut_short_does_not_end_in_an_underscore(version, title, key, numb
 
 def test_editing_a_section_keeps_its_own_key(version):
     section = version.sections.get(key="prep")
-    form = section_form(version, instance=section, title_sv="Förberedelse", key="prep")
+    form = section_form(
+        version, instance=section, title_sv="Förberedelse", key="prep", revision=section.revision
+    )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["key"] == "prep"
 

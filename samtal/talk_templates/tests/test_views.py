@@ -1120,3 +1120,16 @@ def test_version_detail_queries_for_an_employee(login, hr, employee):
     client.get(url("version_detail", small))
     counts = [_count_queries(client, url("version_detail", v)) for v in (small, large)]
     assert counts[0] == counts[1], counts
+
+
+def test_edit_without_revision_is_refused_and_changes_nothing(login, english, hr, draft):
+    section = draft.sections.get(key="work_environment")
+    client = login(hr)
+    response = client.post(
+        url("section_edit", draft, section),
+        section_data(title_sv="Utan revision", key="work_environment", revision=""),
+    )
+    assert response.status_code == 400
+    assert "reload the page" in response.content.decode()
+    section.refresh_from_db()
+    assert section.title_sv != "Utan revision"

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from samtal.talk_templates.builtin import default_template_install
+from samtal.talk_templates.validation import publish_problems
 
 
 class Command(BaseCommand):
