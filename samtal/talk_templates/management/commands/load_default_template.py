@@ -16,3 +16,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Default template: {version.template.key} v{version.number} ({version.status})."
         )
+        for problem in publish_problems(version) if version.is_draft else []:
+            self.stdout.write(f"  to fix before publishing: {problem}")
