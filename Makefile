@@ -59,8 +59,10 @@ test-postgres: install-dev
 test: lint typecheck test-sqlite test-postgres
 
 messages: install-dev
-	$(DEV_ENV) $(PY) manage.py makemessages -l sv -l en --no-obsolete --add-location file
-	$(DEV_ENV) $(PY) manage.py compilemessages
+	$(DEV_ENV) $(PY) manage.py makemessages -l sv -l en --no-obsolete --add-location file \
+	  --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=benchmarks
+	$(PY) scripts/i18n_fill_en.py
+	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 bench-import: install-dev
 	$(DEV_ENV) $(PY) benchmarks/import_people.py
