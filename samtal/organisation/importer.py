@@ -19,6 +19,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from samtal.accounts.models import Language, User
 from samtal.organisation.models import (
@@ -619,17 +620,13 @@ def _check_people_against_database(plan: ImportPlan, *, full_sync: bool) -> None
                 )
             )
         elif row.is_active and not active[manager]:
-            reason = (
-                _("is not in the file and would be deactivated by the full sync")
+            message = (
+                _("manager %(number)s is not in the file and would be deactivated by the full sync")
                 if manager in deactivated
-                else _("is not active")
+                else _("manager %(number)s is not active")
             )
             plan.errors.append(
-                RowError(
-                    row.line,
-                    "manager_employee_number",
-                    _("manager %(number)s %(reason)s") % {"number": manager, "reason": reason},
-                )
+                RowError(row.line, "manager_employee_number", message % {"number": manager})
             )
 
     # People left out of a partial import keep their manager: that manager may not be made
@@ -646,9 +643,12 @@ def _check_people_against_database(plan: ImportPlan, *, full_sync: bool) -> None
                 RowError(
                     manager_row.line,
                     "active",
-                    _(
+                    ngettext(
+                        "%(number)s is the manager of %(count)s active person who is not "
+                        "in the file (%(reports)s); give them another manager first",
                         "%(number)s is the manager of %(count)s active people who are not "
-                        "in the file (%(reports)s); give them another manager first"
+                        "in the file (%(reports)s); give them another manager first",
+                        len(reports),
                     )
                     % {
                         "number": manager,

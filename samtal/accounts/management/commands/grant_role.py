@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from samtal.accounts.models import Role, User
 from samtal.accounts.services import role_grant, role_revoke
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--unit", help="unit code; without it the whole organisation")
         parser.add_argument("--revoke", action="store_true", help="take the role away instead")
 
+    @no_translations  # command-line output in English, like Django's own commands
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(email__iexact=options["email"].strip()).first()
         if user is None:

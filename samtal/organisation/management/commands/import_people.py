@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from samtal.organisation.importer import RowError
 from samtal.organisation.services import ImportResult, people_import
@@ -39,6 +39,7 @@ class Command(BaseCommand):
             help="validate and count what would change, but write nothing",
         )
 
+    @no_translations  # command-line output in English, like Django's own commands
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         full_sync: bool = options["full_sync"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.urls import reverse
 
 from samtal.organisation.demo import (
@@ -32,6 +32,7 @@ class Command(BaseCommand):
             "--base-url", default="http://127.0.0.1:8000", help="where the server will answer"
         )
 
+    @no_translations  # command-line output in English, like Django's own commands
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = demo_load(actor=None)
