@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from samtal.core.i18n import in_language
 from samtal.core.models import TimeStampedModel
 
 
@@ -39,7 +39,7 @@ class Unit(TimeStampedModel):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
+        return in_language(self, "name")
 
 
 class EmploymentCategory(models.TextChoices):

@@ -12,12 +12,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from samtal.core.i18n import in_language
 from samtal.core.models import TimeStampedModel
-
-
-def _in_language(obj: Any, field: str, language: str | None = None) -> str:
-    language = (language or get_language() or "sv")[:2]
-    return getattr(obj, f"{field}_en" if language == "en" else f"{field}_sv")
 
 
 class ImmutableVersionError(PermissionDenied):
@@ -45,11 +41,11 @@ class TalkTemplate(TimeStampedModel):
 
     @property
     def name(self) -> str:
-        return _in_language(self, "name")
+        return in_language(self, "name")
 
     @property
     def description(self) -> str:
-        return _in_language(self, "description")
+        return in_language(self, "description")
 
 
 class VersionStatus(models.TextChoices):
@@ -221,11 +217,11 @@ class Section(_DraftOnly):
 
     @property
     def title(self) -> str:
-        return _in_language(self, "title")
+        return in_language(self, "title")
 
     @property
     def guidance(self) -> str:
-        return _in_language(self, "guidance")
+        return in_language(self, "guidance")
 
 
 class Question(_DraftOnly):
@@ -271,19 +267,19 @@ class Question(_DraftOnly):
 
     @property
     def text(self) -> str:
-        return _in_language(self, "text")
+        return in_language(self, "text")
 
     @property
     def help(self) -> str:
-        return _in_language(self, "help")
+        return in_language(self, "help")
 
     @property
     def scale_low(self) -> str:
-        return _in_language(self, "scale_low")
+        return in_language(self, "scale_low")
 
     @property
     def scale_high(self) -> str:
-        return _in_language(self, "scale_high")
+        return in_language(self, "scale_high")
 
     def choice_labels(self, language: str | None = None) -> list[str]:
         language = (language or get_language() or "sv")[:2]
