@@ -143,6 +143,20 @@ class SectionForm(forms.ModelForm):
         return data
 
 
+_QUESTION_TEXT_FIELDS = [
+    "text_sv",
+    "text_en",
+    "help_sv",
+    "help_en",
+    "question_type",
+    "answered_by",
+    "scale_low_sv",
+    "scale_low_en",
+    "scale_high_sv",
+    "scale_high_en",
+]
+
+
 class QuestionForm(forms.ModelForm):
     choices_sv = forms.CharField(
         label=_("Options (Swedish)"),
@@ -159,34 +173,12 @@ class QuestionForm(forms.ModelForm):
     # Required when editing (the form carries the revision it was opened at), not when adding.
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # The options belong with the other answer settings, not after the key at the end.
-    field_order = [
-        "text_sv",
-        "text_en",
-        "help_sv",
-        "help_en",
-        "question_type",
-        "answered_by",
-        "scale_low_sv",
-        "scale_low_en",
-        "scale_high_sv",
-        "scale_high_en",
-        "choices_sv",
-        "choices_en",
-    ]
+    field_order = [*_QUESTION_TEXT_FIELDS, "choices_sv", "choices_en"]
 
     class Meta:
         model = Question
         fields = [
-            "text_sv",
-            "text_en",
-            "help_sv",
-            "help_en",
-            "question_type",
-            "answered_by",
-            "scale_low_sv",
-            "scale_low_en",
-            "scale_high_sv",
-            "scale_high_en",
+            *_QUESTION_TEXT_FIELDS,
             "raises_observation",
             "salary_basis",
             "upward_feedback",
