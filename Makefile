@@ -7,7 +7,7 @@ PORT ?= 8000
 # The demo and the tests run with DEBUG on and the development secret; production sets its own.
 DEV_ENV := DEBUG=true
 
-.PHONY: demo test install install-dev lint typecheck test-sqlite test-postgres messages bench-import clean
+.PHONY: demo test install install-dev lint typecheck test-sqlite test-postgres messages bench-import bench-rounds clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ demo: install
 	./scripts/install-system-deps.sh runtime
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo --base-url http://127.0.0.1:$(PORT)
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(DEV_ENV) PY=$(PY) PORT=$(PORT) ./scripts/demo-run.sh
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -66,6 +66,9 @@ messages: install-dev
 
 bench-import: install-dev
 	$(DEV_ENV) $(PY) benchmarks/import_people.py
+
+bench-rounds: install-dev
+	$(DEV_ENV) $(PY) benchmarks/rounds.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .test.sqlite3

@@ -20,6 +20,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(settings):
+    # Queued emails are sent by the task as soon as the transaction commits (use
+    # django_capture_on_commit_callbacks(execute=True) in tests that are not transactional).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def faculty(db):
     return UnitFactory(code="FAC", name_sv="Fakulteten", name_en="The Faculty")

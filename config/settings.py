@@ -34,10 +34,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "samtal.core",
     "samtal.accounts",
     "samtal.organisation",
     "samtal.talk_templates",
+    "samtal.talks",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +146,12 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Samtal <samtal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Background work: emails are queued in the database and sent by `manage.py db_worker`.
+# Tests run tasks in-process ("django_tasks.backends.immediate.ImmediateBackend").
+TASKS = {
+    "default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")},
+}
+
 # Security. Secure by default in production; each can be relaxed from the environment.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
@@ -170,6 +179,12 @@ SAMTAL_IMPORT_MAX_BYTES = env_int("SAMTAL_IMPORT_MAX_BYTES", 50 * 1024 * 1024, m
 SAMTAL_ANONYMITY_K = env_int("SAMTAL_ANONYMITY_K", 5, minimum=2)
 SAMTAL_PUBLIC_RECORDS_NOTICE = env_bool("SAMTAL_PUBLIC_RECORDS_NOTICE", False)
 SAMTAL_ORGANISATION_NAME = env_str("SAMTAL_ORGANISATION_NAME", "Samtal")
+# Where links in emails and calendar invitations point, and the domain of invitation UIDs.
+SAMTAL_BASE_URL = env_str("SAMTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Remind the manager of a talk not booked this many days before the round's deadline.
+SAMTAL_REMIND_UNBOOKED_DAYS = env_int("SAMTAL_REMIND_UNBOOKED_DAYS", 14, minimum=1)
+# The recommended length of a development talk; a shorter booking gets a warning.
+SAMTAL_TALK_MINUTES = env_int("SAMTAL_TALK_MINUTES", 60, minimum=15)
 
 LOGGING = {
     "version": 1,

@@ -5,4 +5,5 @@ urlpatterns = [
     path("accounts/", include("samtal.accounts.urls")),
     path("organisation/", include("samtal.organisation.urls")),
     path("templates/", include("samtal.talk_templates.urls")),
+    path("talks/", include("samtal.talks.urls")),
 ]

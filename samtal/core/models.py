@@ -148,3 +148,44 @@ class OrgPolicy(models.Model):
             pk=1, defaults={"mandatory_section_keys": list(cls.DEFAULT_MANDATORY_SECTIONS)}
         )
         return policy
+
+
+class OutgoingEmail(models.Model):
+    """One email to one person, queued inside the transaction that caused it.
+
+    `key` is unique: a service or a reminder run that would queue the same email again
+    (a repeated launch, a second cron run) finds the row already there and adds nothing.
+    The worker claims a row with a conditional update (pending -> sending), so two workers
+    never send the same row; the content is rendered at sending time in the recipient's
+    language by the renderer registered for `kind`.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not needed any more")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=64)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.key

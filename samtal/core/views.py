@@ -12,6 +12,9 @@ from samtal.core import selectors
 from samtal.core.permissions import can_view_audit_log
 from samtal.organisation import selectors as org_selectors
 from samtal.organisation.models import Person
+from samtal.talks import selectors as talk_selectors
+
+TEAM_ROWS_ON_HOME = 10
 
 
 @require_GET
@@ -23,8 +26,19 @@ def home(request: HttpRequest) -> HttpResponse:
         context["person"] = Person.objects.select_related("unit", "manager__user").get(
             pk=roles.person_id
         )
+        talks = talk_selectors.talks_of_employee(person_id=roles.person_id)
+        # The open talk if there is one, else the latest: what the employee acts on next.
+        talk = next((t for t in talks if t.is_open), talks[0] if talks else None)
+        if talk is not None:
+            context["my_talk"] = talk
+            context["my_step"] = talk_selectors.next_step(talk, as_manager=False)
+            context["my_talk_overdue"] = talk_selectors.is_overdue(talk)
     if roles.is_manager and roles.person_id is not None:
-        context["reports"] = org_selectors.reports_of(person_id=roles.person_id)
+        rows = talk_selectors.team_overview(person_id=roles.person_id)
+        context["team_rows"] = rows[:TEAM_ROWS_ON_HOME]
+        context["team_size"] = len(rows)
+        context["team_own_steps"] = sum(1 for row in rows if row.own_step)
+        context["team_overdue"] = sum(1 for row in rows if row.overdue)
     if roles.is_hr or roles.is_admin:
         context["figures"] = org_selectors.organisation_figures(roles=roles)
         context["last_import"] = org_selectors.recent_imports(limit=1).first()

@@ -10,6 +10,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samtal.core.exceptions import EditConflict, TransitionRefused
 from samtal.core.services import history_record
 from samtal.talk_templates.models import (
     VERSION_TRANSITIONS,
@@ -51,23 +52,6 @@ QUESTION_FIELDS = (
     "upward_feedback",
 )
 TEMPLATE_FIELDS = ("name_sv", "name_en", "description_sv", "description_en")
-
-
-class TransitionRefused(Exception):
-    """A status change that is not allowed; `problems` says why."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
-class EditConflict(Exception):
-    """Someone else saved the same thing after this form was opened; `current` is their
-    version, to show beside the text that was not saved."""
-
-    def __init__(self, current: models.Model | None) -> None:
-        super().__init__("edit conflict")
-        self.current = current
 
 
 def _require_draft(version: TemplateVersion) -> None:

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from samtal.accounts.models import Role
 from samtal.accounts.tests.factories import RoleAssignmentFactory
 from samtal.organisation.models import ImportRun
 from samtal.organisation.tests.factories import PersonFactory
+from samtal.talks.models import TalkStatus
+from samtal.talks.tests.factories import TalkFactory, booked_talk
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.cookies["samtal_language"] = "en"
+
 
 HOME = reverse("core:home")
 SECTIONS = ("me-heading", "team-heading", "hr-heading", "safety-heading", "admin-heading")
@@ -54,11 +65,42 @@ def test_employee_without_manager_is_told_to_contact_hr(login, dept):
 def test_manager_sees_their_team(login, manager, employee, colleague, other_employee):
     response = login(manager).get(HOME)
     assert sections(response) == {"me-heading", "team-heading"}
-    assert set(response.context["reports"]) == {employee, colleague}
+    assert {row.person for row in response.context["team_rows"]} == {employee, colleague}
     html = response.content.decode()
     assert employee.full_name in html
     assert other_employee.full_name not in html
+    assert f'href="{reverse("talks:team")}"' in html
+    assert "No talk offered yet" in html
     assert nav_links(response) == set()
+
+
+def test_manager_sees_their_team_talks_and_steps(login, manager, employee, colleague):
+    talk = TalkFactory(employee=employee, deadline=timezone.localdate() - dt.timedelta(days=1))
+    response = login(manager).get(HOME)
+    html = response.content.decode()
+    assert reverse("talks:talk_detail", args=[talk.pk]) in html
+    assert "Propose a time and place" in html
+    assert "1 talk waits for you." in html
+    assert "1 talk is overdue." in html
+    assert "Overdue" in html
+
+
+def test_employee_sees_their_current_talk_and_next_step(login, employee, manager):
+    TalkFactory(employee=employee, status=TalkStatus.HELD)
+    talk = booked_talk(employee)
+    response = login(employee).get(HOME)
+    assert response.context["my_talk"] == talk
+    html = response.content.decode()
+    assert reverse("talks:talk_detail", args=[talk.pk]) in html
+    assert f'href="{reverse("talks:my_talks")}"' in html
+    assert "Accept the time or ask for another" in html
+    assert "Room Tallen" in html
+
+
+def test_employee_without_a_talk_is_told_so(login, employee, manager):
+    response = login(employee).get(HOME)
+    assert "my_talk" not in response.context
+    assert "No talk has been offered to you yet" in response.content.decode()
 
 
 def test_hr_sees_figures_and_next_steps(login, hr, manager, employee, other_employee):
@@ -117,10 +159,10 @@ def test_home_query_count_does_not_grow_with_the_team(
 ):
     client = login(manager)
     for _ in range(3):
-        PersonFactory(unit=dept, manager=manager)
-    with django_assert_max_num_queries(12) as small:
+        TalkFactory(employee=PersonFactory(unit=dept, manager=manager))
+    with django_assert_max_num_queries(14) as small:
         client.get(HOME)
     for _ in range(30):
-        PersonFactory(unit=dept, manager=manager)
+        TalkFactory(employee=PersonFactory(unit=dept, manager=manager))
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(HOME)

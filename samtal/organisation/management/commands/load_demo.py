@@ -22,6 +22,7 @@ from samtal.organisation.demo import (
     DemoResult,
     demo_load,
 )
+from samtal.talks.demo import talks_demo_load
 
 
 class Command(BaseCommand):
@@ -44,6 +45,11 @@ class Command(BaseCommand):
                 "written. Is the database holding other people with the demo addresses?"
             ) from None
         self.stdout.write(self.style.SUCCESS(self._summary(result)))
+        talks = talks_demo_load()
+        self.stdout.write(
+            f"Rooms added: {talks.rooms_created}. Round “{talks.round_name}”: "
+            + ("prepared for HR to launch." if talks.round_created else "already there.")
+        )
         self.stdout.write(self._logins(options["base_url"].rstrip("/")))
 
     def _summary(self, result: DemoResult) -> str:
