@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -48,14 +52,54 @@ class HistoryEntry(models.Model):
 
     @property
     def change_rows(self) -> list[tuple[str, Any, Any]]:
-        """(field, old, new) for each change; a plain value is shown as the new one."""
+        """(field label, old, new) for each change, in the reader's language: the label is the
+        model field's verbose name (or a label an app registered for a non-field key), choice
+        values show their label and timestamps the local time. A plain value is the new one."""
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
         rows = []
         for key, value in (self.changes or {}).items():
-            if isinstance(value, list) and len(value) == 2:
-                rows.append((key, value[0], value[1]))
-            else:
-                rows.append((key, None, value))
+            old, new = value if isinstance(value, list) and len(value) == 2 else (None, value)
+            label, show = _field_presentation(model, key)
+            rows.append((label, show(old), show(new)))
         return rows
+
+
+def _field_presentation(model: Any, key: str) -> tuple[str, Any]:
+    """How a changed field is named and its values shown in the history."""
+    try:
+        field = model._meta.get_field(key.removesuffix("_id")) if model else None
+    except FieldDoesNotExist:
+        field = None
+    if field is None:
+        return str(HISTORY_FIELD_LABELS.get(key, key)), _show_value
+    choices = {str(k): v for k, v in (field.flatchoices or [])}
+
+    def show(value: Any) -> Any:
+        if value is not None and choices and str(value) in choices:
+            return choices[str(value)]
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return _show_value(value)
+
+    return str(field.verbose_name), show
+
+
+def _show_value(value: Any) -> Any:
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in " T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    return value
+
+
+# Labels for history keys that are not model fields (e.g. a reason given with a change).
+HISTORY_FIELD_LABELS: dict[str, Any] = {
+    "reason": _("reason"),
+    "message": _("message"),
+}
 
 
 # Apps add their own actions here (in AppConfig.ready) so the history reads as words.

@@ -8,9 +8,15 @@ class TalksConfig(AppConfig):
     verbose_name = _("Talks")
 
     def ready(self) -> None:
-        from samtal.core.models import HISTORY_ACTION_LABELS
+        from samtal.core.models import HISTORY_ACTION_LABELS, HISTORY_FIELD_LABELS
         from samtal.talks import emails  # noqa: F401  (registers the email renderers)
 
+        HISTORY_FIELD_LABELS.update(
+            {
+                "talks_created": _("talks offered"),
+                "without_manager": _("people without a manager"),
+            }
+        )
         HISTORY_ACTION_LABELS.update(
             {
                 "round_created": _("Round created"),

@@ -7,6 +7,7 @@ A talk is visible to its employee, its manager and HR whose scope holds the talk
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 
 from samtal.accounts.permissions import Roles, path_in_scope, scope_q
 from samtal.talks.models import Talk, TalkStatus
@@ -80,7 +81,9 @@ def talk_actions(roles: Roles, talk: Talk) -> set[str]:
         actions.add("decline")
     if status == TalkStatus.DECLINED and can_reopen(roles, talk):
         actions.add("reopen")
-    if status == TalkStatus.BOOKED and can_mark_held(roles, talk):
+    # Marking as held is offered from the booked time on (the service refuses it before).
+    started = talk.starts_at is not None and talk.starts_at <= timezone.now()
+    if status == TalkStatus.BOOKED and started and can_mark_held(roles, talk):
         actions.add("held")
     if open_ and can_cancel(roles, talk):
         actions.add("cancel")

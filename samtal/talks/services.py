@@ -42,6 +42,39 @@ MAX_TEXT = 2000
 MIN_MINUTES, MAX_MINUTES = 15, 480
 
 
+# --- rooms ---------------------------------------------------------------------------------
+
+
+ROOM_FIELDS = ("name", "location", "is_active")
+
+
+def room_save(*, actor: Any, room: Room | None, data: dict[str, Any]) -> Room:
+    """Add a room (room=None) or change one; HR or admin only. Records what changed."""
+    roles = get_roles(actor)
+    if not permissions.can_manage_rooms(roles):
+        raise PermissionDenied
+    creating = room is None
+    target = Room() if room is None else room
+    changes: dict[str, Any] = {}
+    for name in ROOM_FIELDS:
+        old, new = getattr(target, name), data[name]
+        if creating or old != new:
+            changes[name] = new if creating else [old, new]
+            setattr(target, name, new)
+    if not changes:
+        return target
+    with transaction.atomic():
+        target.full_clean()
+        target.save()
+        history_record(
+            obj=target,
+            actor=actor,
+            action="room_created" if creating else "room_updated",
+            changes=changes,
+        )
+    return target
+
+
 # --- rounds -------------------------------------------------------------------------------
 
 

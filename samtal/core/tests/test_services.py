@@ -34,7 +34,8 @@ def test_history_record_stores_object_actor_action_and_changes(employee, hr):
     assert entry.action == "manager_changed"
     # Model instances are stored by primary key so the JSON stays small and stable.
     assert entry.changes == {"manager": [None, employee.manager.pk]}
-    assert entry.change_rows == [("manager", None, employee.manager.pk)]
+    with translation.override("en"):
+        assert entry.change_rows == [("manager", None, employee.manager.pk)]
     with translation.override("en"):
         assert entry.action_label == "Manager changed"
 
@@ -145,3 +146,27 @@ def test_audit_entries_survive_deleting_the_reader(employee, hr):
     audit_read(actor=user, subject=employee, what="again")
     user.delete()
     assert AuditLogEntry.objects.filter(actor__isnull=True, what="again").exists()
+
+
+def test_history_shows_field_names_choices_and_times_in_the_readers_language(employee, hr):
+    from samtal.talks.tests.factories import TalkFactory
+
+    talk = TalkFactory(employee=employee)
+    entry = history_record(
+        obj=talk,
+        actor=hr.user,
+        action="talk_booked",
+        changes={
+            "status": ["offered", "booked"],
+            "starts_at": [None, "2027-03-29T08:00:00+00:00"],
+            "reason": "Flyttat",
+        },
+    )
+    with translation.override("en"):
+        assert entry.change_rows == [
+            ("status", "Offered", "Booked"),
+            ("time", None, "2027-03-29 10:00"),
+            ("reason", None, "Flyttat"),
+        ]
+    with translation.override("sv"):
+        assert entry.change_rows[0] == ("status", "Erbjudet", "Bokat")

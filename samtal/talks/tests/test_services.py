@@ -676,3 +676,38 @@ def test_extra_talk_needs_a_manager_and_a_published_template(dept, employee, man
         )
     assert "template_version" in error.value.message_dict
     assert not Talk.objects.exists()
+
+
+# --- rooms ------------------------------------------------------------------------------------
+
+
+def test_hr_adds_and_changes_a_room_with_history(hr):
+    room = services.room_save(
+        actor=hr.user, room=None, data={"name": "Tallen", "location": "Hus A", "is_active": True}
+    )
+    services.room_save(
+        actor=hr.user, room=room, data={"name": "Tallen", "location": "Hus B", "is_active": False}
+    )
+    room.refresh_from_db()
+    assert (room.location, room.is_active) == ("Hus B", False)
+    actions = list(
+        HistoryEntry.objects.filter(object_id=str(room.pk)).values_list("action", "changes")
+    )
+    assert ("room_updated", {"location": ["Hus A", "Hus B"], "is_active": [True, False]}) in actions
+    assert any(action == "room_created" for action, _changes in actions)
+
+
+def test_saving_an_unchanged_room_records_nothing(hr):
+    room = RoomFactory(name="Granen", location="Hus C")
+    services.room_save(
+        actor=hr.user, room=room, data={"name": "Granen", "location": "Hus C", "is_active": True}
+    )
+    assert not HistoryEntry.objects.filter(object_id=str(room.pk)).exists()
+
+
+def test_a_manager_may_not_add_rooms(manager):
+    with pytest.raises(PermissionDenied):
+        services.room_save(
+            actor=manager.user, room=None, data={"name": "X", "location": "", "is_active": True}
+        )
+    assert not services.Room.objects.exists()

@@ -111,7 +111,14 @@ def test_employee_sees_the_booked_talk_and_their_answers(login, employee, manage
     assert html.count("<h1") == 1
 
 
+def test_before_the_booked_time_the_manager_cannot_mark_it_held(login, manager, booked):
+    response = login(manager).get(url("talk_detail", booked))
+    assert response.context["actions"] == {"book", "cancel"}
+    assert url("talk_held", booked) not in response.content.decode()
+
+
 def test_manager_sees_booking_held_and_cancel(login, manager, booked):
+    Talk.objects.filter(pk=booked.pk).update(starts_at=timezone.now() - dt.timedelta(hours=1))
     response = login(manager).get(url("talk_detail", booked))
     assert response.status_code == 200
     assert response.context["actions"] == {"book", "held", "cancel"}

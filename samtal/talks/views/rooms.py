@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from samtal.accounts.permissions import get_roles
-from samtal.core.services import history_record
+from samtal.talks import services
 from samtal.talks.forms.rounds import RoomForm
 from samtal.talks.models import Room
 from samtal.talks.permissions import can_manage_rooms
@@ -22,21 +21,13 @@ def _require_manager_of_rooms(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _save(request: HttpRequest, form: RoomForm, action: str) -> Room:
-    changes = {name: form.cleaned_data[name] for name in form.changed_data}
-    with transaction.atomic():
-        room = form.save()
-        history_record(obj=room, actor=request.user, action=action, changes=changes)
-    return room
-
-
 @require_http_methods(["GET", "POST"])
 def room_list(request: HttpRequest) -> HttpResponse:
     """The rooms, and the form to add one (a POST here adds it)."""
     _require_manager_of_rooms(request)
     form = RoomForm(request.POST or None, initial={"is_active": True})
     if request.method == "POST" and form.is_valid():
-        room = _save(request, form, "room_created")
+        room = services.room_save(actor=request.user, room=None, data=form.cleaned_data)
         messages.success(request, _("The room %(name)s was added.") % {"name": room.name})
         return redirect("talks:room_list")
     return render(
@@ -51,11 +42,11 @@ def room_list(request: HttpRequest) -> HttpResponse:
 def room_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager_of_rooms(request)
     room = get_object_or_404(Room, pk=pk)
-    saved_name = room.name  # the form writes the posted values onto `room` while checking them
-    form = RoomForm(request.POST or None, instance=room)
+    saved_name = room.name
+    # The form checks a copy, so the service compares the posted values with the saved ones.
+    form = RoomForm(request.POST or None, instance=Room.objects.get(pk=room.pk))
     if request.method == "POST" and form.is_valid():
-        if form.has_changed():
-            room = _save(request, form, "room_updated")
+        room = services.room_save(actor=request.user, room=room, data=form.cleaned_data)
         messages.success(request, _("The room %(name)s was saved.") % {"name": room.name})
         return redirect("talks:room_list")
     return render(
