@@ -21,6 +21,7 @@ class TalksConfig(AppConfig):
             {
                 "round_created": _("Round created"),
                 "round_updated": _("Round changed"),
+                "round_launch_requested": _("Launch asked for"),
                 "round_launched": _("Round launched"),
                 "talk_offered": _("Talk offered"),
                 "talk_requested": _("Talk asked for by the employee"),

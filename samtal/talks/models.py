@@ -57,6 +57,15 @@ class Round(TimeStampedModel):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     launch_count = models.PositiveSmallIntegerField(_("launches"), default=0)
+    # A launch runs as a background task; these say when it was asked for and what the last
+    # finished launch did.
+    launch_requested_at = models.DateTimeField(_("launch asked for"), null=True, blank=True)
+    last_launch_created = models.PositiveIntegerField(
+        _("talks offered by the last launch"), default=0
+    )
+    last_launch_without_manager = models.PositiveIntegerField(
+        _("people without a manager at the last launch"), default=0
+    )
     launched_at = models.DateTimeField(_("first launched"), null=True, blank=True)
     last_launched_at = models.DateTimeField(_("last launched"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -82,6 +91,13 @@ class Round(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_launching(self) -> bool:
+        """A launch has been asked for and has not finished yet."""
+        return self.launch_requested_at is not None and (
+            self.last_launched_at is None or self.last_launched_at < self.launch_requested_at
+        )
 
 
 class TalkStatus(models.TextChoices):

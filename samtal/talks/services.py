@@ -208,15 +208,7 @@ class LaunchResult:
     launch_number: int
 
 
-def round_launch(*, round_: Round, actor: Any) -> LaunchResult:
-    """Offer a talk to every active employee in the round's scope who has none in it yet.
-
-    Idempotent: a second launch adds only those who joined the scope (or got a manager)
-    since. People who left are inactive and not offered; people without an active manager
-    are counted for HR to resolve. The unique (round, employee) constraint holds even when
-    two launches race, and the round row is locked for the launch. Sends each new employee
-    an offer and each manager one summary.
-    """
+def _launch_check(round_: Round, actor: Any) -> None:
     roles = get_roles(actor)
     unit_paths = list(round_.units.values_list("path", flat=True))
     if not permissions.can_manage_round(roles, unit_paths):
@@ -230,6 +222,32 @@ def round_launch(*, round_: Round, actor: Any) -> LaunchResult:
         problems.append(_("The round is closed."))
     if problems:
         raise TransitionRefused(problems)
+
+
+def round_launch_request(*, round_: Round, actor: Any) -> None:
+    """Check that the round may be launched and launch it in a background task once this
+    transaction commits: a round for 100 000 people takes longer than a web request may.
+    Refuses (before anything is queued) what round_launch would refuse."""
+    from samtal.talks.tasks import launch_round
+
+    _launch_check(round_, actor)
+    with transaction.atomic():
+        Round.objects.filter(pk=round_.pk).update(launch_requested_at=timezone.now())
+        history_record(obj=round_, actor=actor, action="round_launch_requested")
+        round_id, actor_id = round_.pk, actor.pk
+        transaction.on_commit(lambda: launch_round.enqueue(round_id=round_id, actor_id=actor_id))
+
+
+def round_launch(*, round_: Round, actor: Any) -> LaunchResult:
+    """Offer a talk to every active employee in the round's scope who has none in it yet.
+
+    Idempotent: a second launch adds only those who joined the scope (or got a manager)
+    since. People who left are inactive and not offered; people without an active manager
+    are counted for HR to resolve. The unique (round, employee) constraint holds even when
+    two launches race, and the round row is locked for the launch. Sends each new employee
+    an offer and each manager one summary.
+    """
+    _launch_check(round_, actor)
     now = timezone.now()
     with transaction.atomic():
         current = Round.objects.select_for_update().get(pk=round_.pk)
@@ -295,8 +313,12 @@ def round_launch(*, round_: Round, actor: Any) -> LaunchResult:
         current.status = Round.Status.LAUNCHED
         current.launched_at = current.launched_at or now
         current.last_launched_at = now
+        current.last_launch_created = len(created)
+        current.last_launch_without_manager = without
         current.save(
             update_fields=[
+                "last_launch_created",
+                "last_launch_without_manager",
                 "launch_count",
                 "status",
                 "launched_at",

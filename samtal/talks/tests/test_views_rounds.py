@@ -267,6 +267,7 @@ def test_scoped_hr_cannot_edit_a_round_with_units_outside_scope(login, dept_hr, 
 # --- launch ---------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)
 def test_launch_offers_talks_and_says_how_many(login, hr, draft_round, people, dept):
     # In scope without a manager: the new person, and hr, manager and other_manager (whose
     # own managers the fixtures leave out).
@@ -286,6 +287,27 @@ def test_launch_offers_talks_and_says_how_many(login, hr, draft_round, people, d
     response = client.post(launch(draft_round))
     assert "0 talks offered" in messages_of(response)[-1][1]
     assert Talk.objects.filter(round=draft_round).count() == 3
+
+
+def test_launch_runs_in_the_background_and_the_page_says_so(login, hr, draft_round, people):
+    # In a test transaction nothing commits, so the queued launch has not run yet: as in
+    # production while the worker is busy with a large round.
+    client = login(hr)
+    response = client.post(launch(draft_round))
+    level, text = messages_of(response)[0]
+    assert level == "info"
+    assert "The launch has started" in text
+    assert not Talk.objects.exists()
+    draft_round.refresh_from_db()
+    assert draft_round.is_launching
+    page = client.get(detail(draft_round)).content.decode()
+    assert "being launched" in page
+    from samtal.talks.tasks import launch_round
+
+    assert launch_round.call(round_id=draft_round.pk, actor_id=hr.user.pk) == 3
+    draft_round.refresh_from_db()
+    assert not draft_round.is_launching
+    assert (draft_round.last_launch_created, draft_round.launch_count) == (3, 1)
 
 
 @pytest.mark.parametrize("status", [VersionStatus.RETIRED, VersionStatus.DRAFT])
@@ -325,7 +347,12 @@ def _statements(queries: CaptureQueriesContext) -> list[str]:
     return statements
 
 
-def test_launch_queries_do_not_grow_with_people(login, hr):
+@pytest.mark.django_db(transaction=True)
+def test_launch_queries_do_not_grow_with_people(login, hr, monkeypatch):
+    # The launch runs here (tasks run in-process); the queued emails are sent by the worker
+    # afterwards, one by one, so their sending is left out of this count.
+    monkeypatch.setattr("samtal.core.emails._send_after_commit", lambda count: None)
+
     def round_of(size: int) -> Round:
         top = UnitFactory()
         boss = PersonFactory(unit=top)

@@ -261,20 +261,32 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def round_launch(request: HttpRequest, pk: int) -> HttpResponse:
     roles = _require_hr(request)
     round_ = _round_or_404(roles, pk)
+    launches_before = round_.launch_count
     try:
-        result = services.round_launch(round_=round_, actor=request.user)
+        services.round_launch_request(round_=round_, actor=request.user)
     except TransitionRefused as refused:
         messages.error(request, " ".join(refused.problems))
         return redirect("talks:round_detail", pk=round_.pk)
-    offered = ngettext("%(count)d talk offered", "%(count)d talks offered", result.created) % {
-        "count": result.created
+    round_.refresh_from_db()
+    if round_.launch_count == launches_before:  # still running in the task worker
+        messages.info(
+            request,
+            _(
+                "The launch has started. The talks appear on this page as soon as it is done; "
+                "a large round takes a minute or two."
+            ),
+        )
+        return redirect("talks:round_detail", pk=round_.pk)
+    created, without_manager = round_.last_launch_created, round_.last_launch_without_manager
+    offered = ngettext("%(count)d talk offered", "%(count)d talks offered", created) % {
+        "count": created
     }
     without = ngettext(
         "%(count)d person in scope has no manager",
         "%(count)d people in scope have no manager",
-        result.without_manager,
-    ) % {"count": result.without_manager}
-    if result.without_manager:
+        without_manager,
+    ) % {"count": without_manager}
+    if without_manager:
         messages.success(
             request,
             format_html(
