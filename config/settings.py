@@ -179,6 +179,10 @@ SAMTAL_IMPORT_MAX_BYTES = env_int("SAMTAL_IMPORT_MAX_BYTES", 50 * 1024 * 1024, m
 SAMTAL_ANONYMITY_K = env_int("SAMTAL_ANONYMITY_K", 5, minimum=2)
 SAMTAL_PUBLIC_RECORDS_NOTICE = env_bool("SAMTAL_PUBLIC_RECORDS_NOTICE", False)
 SAMTAL_ORGANISATION_NAME = env_str("SAMTAL_ORGANISATION_NAME", "Samtal")
+# Whom to contact about a problem with a development talk (HR, union representative, career
+# coach): one contact per line, shown after the talk. Swedish and English text.
+SAMTAL_TALK_CONTACTS_SV = env_str("SAMTAL_TALK_CONTACTS_SV", "")
+SAMTAL_TALK_CONTACTS_EN = env_str("SAMTAL_TALK_CONTACTS_EN", "")
 # Where links in emails and calendar invitations point, and the domain of invitation UIDs.
 SAMTAL_BASE_URL = env_str("SAMTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Remind the manager of a talk not booked this many days before the round's deadline.

@@ -112,6 +112,7 @@ HISTORY_ACTION_LABELS: dict[str, Any] = {
     "safety_rep_removed": _("Safety representative removed"),
     "role_granted": _("Role granted"),
     "role_revoked": _("Role revoked"),
+    "policy_changed": _("Organisation policy changed"),
 }
 
 
@@ -159,9 +160,11 @@ class AuditLogEntry(models.Model):
 # `what` and `reason` are stored as codes and shown in the reader's language; apps add theirs.
 AUDIT_WHAT_LABELS: dict[str, Any] = {
     "person_profile": _("Personal details"),
+    "talk_record": _("Talk record"),
 }
 AUDIT_REASON_LABELS: dict[str, Any] = {
     "hr": _("HR role"),
+    "next_manager": _("The employee's current manager"),
     "admin": _("Administrator role"),
 }
 
@@ -173,6 +176,14 @@ class OrgPolicy(models.Model):
         _("mandatory template sections"),
         default=list,
         help_text=_("Section keys every published talk template must contain."),
+    )
+    hr_may_read_records = models.BooleanField(
+        _("HR may read talk records"),
+        default=False,
+        help_text=_(
+            "Off by default: HR sees only the status of talks. When on, HR may read agreed "
+            "records within their scope and every such read is written to the audit log."
+        ),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -15,7 +15,7 @@ from samtal.core.emails import RenderedEmail, email_renderer, render_email
 from samtal.core.models import OutgoingEmail
 from samtal.organisation.models import Person
 from samtal.talks.ics import talk_ics
-from samtal.talks.models import Round, Talk, TalkStatus
+from samtal.talks.models import Record, Round, Talk, TalkStatus
 
 ICS_MIMETYPE_REQUEST = "text/calendar; charset=utf-8; method=REQUEST"
 ICS_MIMETYPE_CANCEL = "text/calendar; charset=utf-8; method=CANCEL"
@@ -176,3 +176,53 @@ def talk_remind_tomorrow(email: OutgoingEmail) -> RenderedEmail | None:
     ):
         return None
     return _render("talk_remind_tomorrow", email, talk)
+
+
+# --- the record ---------------------------------------------------------------------------------
+
+
+def _record_email(kind: str, email: OutgoingEmail, *, still: str) -> RenderedEmail | None:
+    """An email about version `params.version` of the talk's record, or None when the version
+    is no longer in the state the email reports (`still`: "current" — still waiting for
+    agreement, "agreed" — still the agreed version, "" — always)."""
+    talk = _talk(email)
+    record = (
+        Record.objects.select_related("current_version", "agreed_version").filter(talk=talk).first()
+        if talk is not None
+        else None
+    )
+    number = email.params.get("version")
+    if talk is None or record is None or not isinstance(number, int):
+        return None
+    version = record.versions.filter(number=number).first()
+    if version is None:
+        return None
+    if still == "current" and (
+        record.state != Record.State.SENT or record.current_version_id != version.pk
+    ):
+        return None  # voided or agreed meanwhile: that email says so instead
+    if still == "agreed" and record.agreed_version_id != version.pk:
+        return None
+    return _render(
+        kind,
+        email,
+        talk,
+        record=record,
+        version=version,
+        link=_link("talks:talk_record", talk.pk),
+    )
+
+
+@email_renderer("record_sent")
+def record_sent(email: OutgoingEmail) -> RenderedEmail | None:
+    return _record_email("record_sent", email, still="current")
+
+
+@email_renderer("record_agreed")
+def record_agreed(email: OutgoingEmail) -> RenderedEmail | None:
+    return _record_email("record_agreed", email, still="agreed")
+
+
+@email_renderer("record_voided")
+def record_voided(email: OutgoingEmail) -> RenderedEmail | None:
+    return _record_email("record_voided", email, still="")

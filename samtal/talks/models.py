@@ -104,6 +104,7 @@ class TalkStatus(models.TextChoices):
     OFFERED = "offered", _("Offered")
     BOOKED = "booked", _("Booked")
     HELD = "held", _("Held")
+    AGREED = "agreed", _("Record agreed")
     DECLINED = "declined", _("Declined")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -122,7 +123,10 @@ TALK_TRANSITIONS: dict[str, frozenset[str]] = {
             TalkStatus.OFFERED,
         }
     ),
-    TalkStatus.HELD: frozenset(),
+    # Both parties agreeing to the record makes the talk agreed; a later correction of the
+    # record does not undo that (the agreed version stays valid until the next is agreed).
+    TalkStatus.HELD: frozenset({TalkStatus.AGREED}),
+    TalkStatus.AGREED: frozenset(),
     # An employee who declined may change their mind while the talk is still open.
     TalkStatus.DECLINED: frozenset({TalkStatus.OFFERED}),
     TalkStatus.CANCELLED: frozenset(),
@@ -250,3 +254,203 @@ class Talk(TimeStampedModel):
     @property
     def where(self) -> str:
         return str(self.room) if self.room_id else self.place
+
+
+# --- preparation, record, agreement, afterwards ----------------------------------------------
+
+
+class Party(models.TextChoices):
+    EMPLOYEE = "employee", _("Employee")
+    MANAGER = "manager", _("Manager")
+
+
+class Answer(TimeStampedModel):
+    """One person's answer to a preparation or self-evaluation question of a talk.
+
+    Private to its author. A preparation answer becomes visible to the other party of the talk
+    once its author shares it (`shared_at`); a self-evaluation answer is never shared and
+    reaches others only as an aggregate over at least K respondents.
+    """
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(
+        "talk_templates.Question", on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey("organisation.Person", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("answer"), blank=True, max_length=10000)
+    # A scale step (1-5), true/false, or a list of chosen option indexes.
+    value = models.JSONField(_("choice"), null=True, blank=True)
+    shared_at = models.DateTimeField(_("shared"), null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["talk", "question", "author"], name="one_answer_per_author"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"answer {self.pk}"
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text.strip() and self.value in (None, [], "")
+
+
+class Record(TimeStampedModel):
+    """The shared record of a held talk: written by the note-taker, agreed by both.
+
+    writing -> sent (a frozen version awaits both agreements) -> agreed (locked). A change
+    while sent voids the agreements and returns to writing; a correction of an agreed record
+    returns to writing and needs a new version agreed by both. `agreed_version` is the last
+    version both agreed to, which stays valid during a correction.
+    """
+
+    class State(models.TextChoices):
+        WRITING = "writing", _("Being written")
+        SENT = "sent", _("Sent for agreement")
+        AGREED = "agreed", _("Agreed by both")
+
+    talk = models.OneToOneField(Talk, on_delete=models.CASCADE, related_name="record")
+    note_taker = models.CharField(
+        _("note-taker"), max_length=10, choices=Party.choices, default=Party.MANAGER
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.WRITING
+    )
+    passed_on = models.TextField(_("what may be passed on to others"), blank=True, max_length=4000)
+    passed_on_revision = models.PositiveIntegerField(default=0)
+    current_version = models.ForeignKey(
+        "RecordVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agreed_version = models.ForeignKey(
+        "RecordVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("record")
+        verbose_name_plural = _("records")
+
+    def __str__(self) -> str:
+        return f"record of talk {self.talk_id}"
+
+
+class RecordEntry(TimeStampedModel):
+    """The record's text for one question of the talk's shared sections (the working copy)."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="entries")
+    question = models.ForeignKey(
+        "talk_templates.Question", on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("text"), blank=True, max_length=10000)
+    value = models.JSONField(_("choice"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        "organisation.Person", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("record entry")
+        verbose_name_plural = _("record entries")
+        constraints = [
+            models.UniqueConstraint(fields=["record", "question"], name="one_entry_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"entry {self.pk}"
+
+
+class RecordComment(models.Model):
+    """A comment by the party who is not the note-taker (or either), kept with the record."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="comments")
+    question = models.ForeignKey(
+        "talk_templates.Question",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    author = models.ForeignKey("organisation.Person", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"), max_length=4000)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk}"
+
+
+class RecordVersion(models.Model):
+    """A frozen copy of the record sent for agreement; never changed afterwards."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    content = models.JSONField(_("content"))
+    content_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        "organisation.Person", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    is_correction = models.BooleanField(_("correction"), default=False)
+
+    class Meta:
+        verbose_name = _("record version")
+        verbose_name_plural = _("record versions")
+        ordering = ["record", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "number"], name="unique_record_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number}"
+
+
+class Agreement(models.Model):
+    """One party's agreement to one exact version (its hash), or a voided one."""
+
+    version = models.ForeignKey(RecordVersion, on_delete=models.CASCADE, related_name="agreements")
+    party = models.CharField(_("party"), max_length=10, choices=Party.choices)
+    person = models.ForeignKey("organisation.Person", on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    agreed_at = models.DateTimeField(_("agreed"), auto_now_add=True)
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["agreed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "party"], name="one_agreement_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} agreed to {self.version_id}"
+
+
+class PrivateNote(TimeStampedModel):
+    """A party's own notes on the talk. Readable by its author only, ever: no role, no admin,
+    no export and no API reads it (every selector filters on the author)."""
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey("organisation.Person", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("private notes"), blank=True, max_length=20000)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("private note")
+        verbose_name_plural = _("private notes")
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "author"], name="one_private_note_per_author")
+        ]
+
+    def __str__(self) -> str:
+        return f"private note {self.pk}"

@@ -73,7 +73,9 @@ def next_step(talk: Talk, *, as_manager: bool) -> tuple[Any, bool]:
             return _("Accept the time or ask for another"), True
         return _("Prepare for the talk"), True
     if status == TalkStatus.HELD:
-        return _("Held"), False
+        return _("Write and agree the record"), True
+    if status == TalkStatus.AGREED:
+        return _("Record agreed: follow up the plan"), False
     if status == TalkStatus.DECLINED:
         return _("Declined by the employee"), False
     return _("Cancelled"), False
@@ -160,7 +162,8 @@ def _counts(today: date) -> dict[str, Any]:
         # Declined counts as offered; a cancelled talk (e.g. the employee left) does not.
         "offered": Count("id", filter=~Q(status=TalkStatus.CANCELLED)),
         "booked": Count("id", filter=Q(status=TalkStatus.BOOKED)),
-        "held": Count("id", filter=Q(status=TalkStatus.HELD)),
+        # Held includes the talks whose record both have agreed since.
+        "held": Count("id", filter=Q(status__in=(TalkStatus.HELD, TalkStatus.AGREED))),
         "declined": Count("id", filter=Q(status=TalkStatus.DECLINED)),
         "cancelled": Count("id", filter=Q(status=TalkStatus.CANCELLED)),
         "overdue": Count("id", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today)),
@@ -313,7 +316,9 @@ def round_talk_list(
         talks = talks.filter(unit__path__startswith=filters.unit.path)
     if filters.manager_id is not None:
         talks = talks.filter(manager_id=filters.manager_id)
-    if filters.status:
+    if filters.status == TalkStatus.HELD:  # as counted: agreed talks were held too
+        talks = talks.filter(status__in=(TalkStatus.HELD, TalkStatus.AGREED))
+    elif filters.status:
         talks = talks.filter(status=filters.status)
     if filters.overdue:
         talks = talks.filter(status__in=OPEN_STATUSES, deadline__lt=today)

@@ -610,8 +610,18 @@ def talk_reopen(*, talk: Talk, actor: Any, revision: int) -> Talk:
     return current
 
 
-def talk_mark_held(*, talk: Talk, actor: Any, revision: int, now: datetime | None = None) -> Talk:
-    """The manager records that the talk took place; not before its booked time."""
+def talk_mark_held(
+    *,
+    talk: Talk,
+    actor: Any,
+    revision: int,
+    note_taker: str = "manager",
+    now: datetime | None = None,
+) -> Talk:
+    """The manager records that the talk took place (not before its booked time) and who
+    takes notes; the shared record opens for the note-taker."""
+    from samtal.talks.record import record_start
+
     if not permissions.can_mark_held(get_roles(actor), talk):
         raise PermissionDenied
     now = now or timezone.now()
@@ -629,7 +639,14 @@ def talk_mark_held(*, talk: Talk, actor: Any, revision: int, now: datetime | Non
                 ]
             )
         current.held_at = now
-        _move(current, TalkStatus.HELD, actor=actor, action="talk_held")
+        record_start(talk=current, actor=actor, note_taker=note_taker)
+        _move(
+            current,
+            TalkStatus.HELD,
+            actor=actor,
+            action="talk_held",
+            changes={"note_taker": note_taker},
+        )
     return current
 
 
@@ -780,6 +797,12 @@ def _lock(talk: Talk, revision: int) -> Talk:
     return current
 
 
+def talk_move(talk: Talk, to: str, *, actor: Any, action: str) -> None:
+    """A status change made by another part of the app (the record's agreement), through the
+    same checks and history as the talk's own services. The caller holds the row lock."""
+    _move(talk, to, actor=actor, action=action)
+
+
 def _move(
     talk: Talk,
     to: str,
@@ -804,7 +827,7 @@ def _move(
 
 def _refusal(current: str, to: str) -> str:
     labels = dict(TalkStatus.choices)
-    if current == TalkStatus.HELD:
+    if current in (TalkStatus.HELD, TalkStatus.AGREED):
         return _("The talk has been held; its status can no longer change that way.")
     if current == TalkStatus.CANCELLED:
         return _("The talk is cancelled; nothing more can be done with it.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from samtal.talks.views import rooms, rounds, talk
+from samtal.talks.views import exports, feedback, preparation, record, rooms, rounds, talk
 
 app_name = "talks"
 
@@ -20,6 +20,33 @@ urlpatterns = [
     path("<int:pk>/cancel/", talk.talk_cancel, name="talk_cancel"),
     path("<int:pk>/reassign/", talk.talk_reassign, name="talk_reassign"),
     path("<int:pk>/invitation.ics", talk.talk_ics_download, name="talk_ics"),
+    # Preparation and afterwards: what each party writes alone.
+    path("<int:pk>/prepare/", preparation.prepare, name="talk_prepare"),
+    path("<int:pk>/answers/<int:question>/", preparation.answer_save, name="answer_save"),
+    path("<int:pk>/answers/share/", preparation.answers_share, name="answers_share"),
+    path(
+        "<int:pk>/answers/<int:question>/unshare/",
+        preparation.answer_unshare,
+        name="answer_unshare",
+    ),
+    path("<int:pk>/afterwards/", preparation.afterwards, name="talk_afterwards"),
+    path("<int:pk>/private-note/", preparation.private_note_save, name="private_note_save"),
+    # The shared record and its agreement.
+    path("<int:pk>/record/", record.record_page, name="talk_record"),
+    path("<int:pk>/record/entries/<int:question>/", record.entry_save, name="record_entry_save"),
+    path("<int:pk>/record/passed-on/", record.passed_on_save, name="record_passed_on"),
+    path("<int:pk>/record/comments/", record.comment_add, name="record_comment"),
+    path("<int:pk>/record/note-taker/", record.note_taker_set, name="record_note_taker"),
+    path("<int:pk>/record/send/", record.send, name="record_send"),
+    path("<int:pk>/record/agree/", record.agree, name="record_agree"),
+    path("<int:pk>/record/correct/", record.correct, name="record_correct"),
+    path("<int:pk>/record/versions/", record.versions, name="record_versions"),
+    # Exports for the two parties.
+    path("<int:pk>/record/v<int:number>.<str:fmt>", exports.record_export, name="record_export"),
+    path("<int:pk>/salary-basis.pdf", exports.salary_basis_pdf, name="salary_basis_pdf"),
+    # Upward feedback, only as aggregates over at least K respondents.
+    path("team/feedback/", feedback.manager_feedback, name="manager_feedback"),
+    path("rounds/<int:pk>/feedback/", feedback.round_feedback, name="round_feedback"),
     # HR: rounds and coverage.
     path("rounds/", rounds.round_list, name="round_list"),
     path("rounds/new/", rounds.round_create, name="round_create"),

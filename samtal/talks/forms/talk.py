@@ -18,7 +18,7 @@ from samtal.organisation.models import Person
 from samtal.talk_templates.models import TemplateVersion
 from samtal.talks import selectors
 from samtal.talks.forms.rounds import TemplateVersionChoiceField
-from samtal.talks.models import Room, Talk
+from samtal.talks.models import Party, Room, Talk
 from samtal.talks.services import MAX_MINUTES, MAX_TEXT, MIN_MINUTES, Booking
 
 
@@ -35,6 +35,23 @@ class RevisionForm(forms.Form):
     """A change with nothing to fill in: only the revision the page was showing."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class HeldForm(RevisionForm):
+    """The manager marks the talk as held and says who takes notes for the shared record."""
+
+    note_taker = forms.ChoiceField(
+        label=_("Who takes notes for the record?"),
+        choices=Party.choices,
+        initial=Party.MANAGER,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Either of you can write the record; you can change this later."),
+    )
+
+    def clean_note_taker(self) -> str:
+        # Without a choice the manager takes notes (as the form offers by default).
+        return self.cleaned_data.get("note_taker") or Party.MANAGER
 
 
 class BookingForm(RevisionForm):

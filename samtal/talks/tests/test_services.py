@@ -180,6 +180,7 @@ def test_declined_to_offered_by_reopening(employee, manager):
 def test_every_transition_in_the_map_is_tested_above():
     allowed = {(a, b) for a, targets in TALK_TRANSITIONS.items() for b in targets}
     assert allowed == {
+        ("held", "agreed"),  # tested in test_record.py (both parties agree)
         ("offered", "booked"),
         ("offered", "declined"),
         ("offered", "cancelled"),

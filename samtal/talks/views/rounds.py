@@ -115,7 +115,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
     rounds = selectors.rounds_visible(roles=roles).annotate(
         offered_count=count(~Q(status=TalkStatus.CANCELLED)),
-        held_count=count(Q(status=TalkStatus.HELD)),
+        held_count=count(Q(status__in=(TalkStatus.HELD, TalkStatus.AGREED))),
     )
     page = Paginator(rounds, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "talks/round_list.html", {"page": page})

@@ -24,12 +24,14 @@ from samtal.core.selectors import history_for
 from samtal.organisation import selectors as org_selectors
 from samtal.organisation.models import Person
 from samtal.talks import permissions, selectors, services
+from samtal.talks.content_selectors import record_access, record_of
 from samtal.talks.forms.talk import (
     BookingForm,
     CancelForm,
     DeclineForm,
     ExtraRequestForm,
     ExtraStartForm,
+    HeldForm,
     RequestChangeForm,
     RevisionForm,
     add_service_errors,
@@ -56,7 +58,7 @@ ACTION_FORMS: dict[str, type[RevisionForm]] = {
     "request_change": RequestChangeForm,
     "decline": DeclineForm,
     "reopen": RevisionForm,
-    "held": RevisionForm,
+    "held": HeldForm,
     "cancel": CancelForm,
     "reassign": RevisionForm,
 }
@@ -254,6 +256,13 @@ def _detail_page(
         and talk.duration_minutes < settings.SAMTAL_TALK_MINUTES,
         "recommended_minutes": settings.SAMTAL_TALK_MINUTES,
     }
+    # The link to the record, for whoever may read it: the parties always, others (HR under
+    # the org policy) only once there is an agreed version to read.
+    record = record_of(talk) if talk.status in (TalkStatus.HELD, TalkStatus.AGREED) else None
+    if record is not None:
+        access = record_access(roles=roles, talk=talk)
+        if access.can_read and (access.party or record.agreed_version_id):
+            context["record"] = record
     if party:
         context["step"] = selectors.next_step(
             talk, as_manager=permissions.is_talk_manager(roles, talk)
@@ -358,9 +367,12 @@ def talk_held(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "held",
         lambda talk, data: services.talk_mark_held(
-            talk=talk, actor=request.user, revision=data["revision"]
+            talk=talk,
+            actor=request.user,
+            revision=data["revision"],
+            note_taker=data["note_taker"],
         ),
-        lambda _talk: _("The talk is marked as held."),
+        lambda _talk: _("The talk is marked as held. The record is open for the note-taker."),
     )
 
 

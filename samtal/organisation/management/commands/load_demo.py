@@ -50,6 +50,13 @@ class Command(BaseCommand):
             f"Rooms added: {talks.rooms_created}. Round “{talks.round_name}”: "
             + ("prepared for HR to launch." if talks.round_created else "already there.")
         )
+        if talks.last_year_created:
+            self.stdout.write("Last year's round for the manager's team: held and agreed.")
+        if talks.talk_today_created:
+            self.stdout.write(
+                "An extra talk between the demo employee and manager began an hour ago: "
+                "mark it held and write the record."
+            )
         self.stdout.write(self._logins(options["base_url"].rstrip("/")))
 
     def _summary(self, result: DemoResult) -> str:
