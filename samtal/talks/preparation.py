@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from samtal.accounts.permissions import get_roles
 from samtal.core.exceptions import EditConflict, TransitionRefused
+from samtal.core.text import clean_text
 from samtal.talk_templates.models import AnsweredBy, Question, QuestionType
 from samtal.talks.models import Answer, Party, PrivateNote, Talk, TalkStatus
 
@@ -40,22 +41,6 @@ def party_person(talk: Talk, actor: Any) -> int:
     """The actor's own person id in the talk (refuses non-parties)."""
     party = party_of(talk=talk, actor=actor)
     return talk.employee_id if party == Party.EMPLOYEE else talk.manager_id
-
-
-def clean_text(text: str, *, limit: int, field: str = "text") -> str:
-    text = (text or "").replace("\r\n", "\n")
-    if "\x00" in text:
-        raise ValidationError({field: [_("The text contains a NUL character; remove it.")]})
-    if len(text) > limit:
-        raise ValidationError(
-            {
-                field: [
-                    _("The text is %(length)d characters; at most %(limit)d are allowed.")
-                    % {"length": len(text), "limit": limit}
-                ]
-            }
-        )
-    return text
 
 
 def clean_value(question: Question, value: Any) -> Any:

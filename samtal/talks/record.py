@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from samtal.core.emails import email_queue
 from samtal.core.exceptions import EditConflict, TransitionRefused
 from samtal.core.services import history_record
+from samtal.core.text import clean_text
 from samtal.talk_templates.models import AnsweredBy, Phase, Question
 from samtal.talks.models import (
     Agreement,
@@ -34,7 +35,7 @@ from samtal.talks.models import (
     Talk,
     TalkStatus,
 )
-from samtal.talks.preparation import clean_text, clean_value, party_of, party_person
+from samtal.talks.preparation import clean_value, party_of, party_person
 from samtal.talks.services import talk_move
 
 MAX_ENTRY = 10000

@@ -25,6 +25,7 @@ from samtal.core.emails import email_queue, email_queue_many
 from samtal.core.exceptions import EditConflict, TransitionRefused
 from samtal.core.models import OutgoingEmail
 from samtal.core.services import history_record, history_record_many
+from samtal.core.text import clean_text
 from samtal.organisation.models import Person, Unit
 from samtal.talk_templates.models import TemplateVersion, VersionStatus
 from samtal.talks import permissions
@@ -840,14 +841,7 @@ def _refusal(current: str, to: str) -> str:
 
 
 def _clean_text(value: str, *, field_name: str) -> str:
-    value = (value or "").strip()
-    if "\x00" in value:
-        raise ValidationError({field_name: [_("The text contains a NUL character.")]})
-    if len(value) > MAX_TEXT:
-        raise ValidationError(
-            {field_name: [_("At most %(max)d characters, please.") % {"max": MAX_TEXT}]}
-        )
-    return value
+    return clean_text(value, limit=MAX_TEXT, field=field_name).strip()
 
 
 def _notify(
