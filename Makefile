@@ -7,7 +7,7 @@ PORT ?= 8000
 # The demo and the tests run with DEBUG on and the development secret; production sets its own.
 DEV_ENV := DEBUG=true
 
-.PHONY: demo test install install-dev lint typecheck test-sqlite test-postgres messages bench-import bench-rounds clean
+.PHONY: demo test install install-dev lint typecheck test-sqlite test-postgres messages bench-import bench-rounds bench-plans clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,9 @@ bench-import: install-dev
 
 bench-rounds: install-dev
 	$(DEV_ENV) $(PY) benchmarks/rounds.py
+
+bench-plans: install-dev
+	$(DEV_ENV) $(PY) benchmarks/plans.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .test.sqlite3

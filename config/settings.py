@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "samtal.organisation",
     "samtal.talk_templates",
     "samtal.talks",
+    "samtal.plans",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,8 @@ SAMTAL_BASE_URL = env_str("SAMTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 SAMTAL_REMIND_UNBOOKED_DAYS = env_int("SAMTAL_REMIND_UNBOOKED_DAYS", 14, minimum=1)
 # The recommended length of a development talk; a shorter booking gets a warning.
 SAMTAL_TALK_MINUTES = env_int("SAMTAL_TALK_MINUTES", 60, minimum=15)
+# Remind both parties of a development-plan checkpoint this many days before its date.
+SAMTAL_CHECKPOINT_REMIND_DAYS = env_int("SAMTAL_CHECKPOINT_REMIND_DAYS", 7, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -6,4 +6,5 @@ urlpatterns = [
     path("organisation/", include("samtal.organisation.urls")),
     path("templates/", include("samtal.talk_templates.urls")),
     path("talks/", include("samtal.talks.urls")),
+    path("plans/", include("samtal.plans.urls")),
 ]

@@ -76,15 +76,15 @@ def get_roles(user: Any) -> Roles:
     roles = Roles(
         person_id=person_id,
         is_manager=is_manager,
-        hr_paths=_minimal(hr),
-        safety_rep_paths=_minimal(safety),
+        hr_paths=minimal_paths(hr),
+        safety_rep_paths=minimal_paths(safety),
         is_admin=is_admin,
     )
     user._samtal_roles = roles
     return roles
 
 
-def _minimal(paths: list[str]) -> tuple[str, ...]:
+def minimal_paths(paths: list[str]) -> tuple[str, ...]:
     """Drop paths already covered by an ancestor path in the list."""
     result: list[str] = []
     for path in sorted(set(paths), key=len):

@@ -82,6 +82,23 @@ def email_queue(
     return created
 
 
+def email_queue_new(emails: list[OutgoingEmail]) -> int:
+    """Queue those of `emails` whose key is not queued yet; returns how many were new (the
+    reminder jobs use it to count what a run added)."""
+    if not emails:
+        return 0
+    existing: set[str] = set()
+    keys = [e.key for e in emails]
+    for start in range(0, len(keys), 5000):
+        existing.update(
+            OutgoingEmail.objects.filter(key__in=keys[start : start + 5000]).values_list(
+                "key", flat=True
+            )
+        )
+    new = [e for e in emails if e.key not in existing]
+    return email_queue_many(emails=new) if new else 0
+
+
 def email_queue_many(*, emails: Sequence[OutgoingEmail]) -> int:
     """Queue many emails in bulk (a round launch, a reminder run); existing keys are skipped."""
     if not emails:

@@ -20,3 +20,12 @@ class EditConflict(Exception):
     def __init__(self, current: models.Model | None) -> None:
         super().__init__("edit conflict")
         self.current = current
+
+
+class NeedsConfirmation(Exception):
+    """The change is allowed but unusual; `warnings` say why. Posting again with the user's
+    confirmation saves it."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__("; ".join(warnings))
+        self.warnings = warnings

@@ -12,9 +12,11 @@ from samtal.core import selectors
 from samtal.core.permissions import can_view_audit_log
 from samtal.organisation import selectors as org_selectors
 from samtal.organisation.models import Person
+from samtal.plans import selectors as plan_selectors
 from samtal.talks import selectors as talk_selectors
 
 TEAM_ROWS_ON_HOME = 10
+CHECKPOINTS_ON_HOME = 5
 
 
 @require_GET
@@ -33,6 +35,11 @@ def home(request: HttpRequest) -> HttpResponse:
             context["my_talk"] = talk
             context["my_step"] = talk_selectors.next_step(talk, as_manager=False)
             context["my_talk_overdue"] = talk_selectors.is_overdue(talk)
+        # The user's own and their reports' checkpoints overdue or due soon.
+        due = plan_selectors.checkpoints_due(person_id=roles.person_id)
+        context["checkpoints_due"] = due[:CHECKPOINTS_ON_HOME]
+        context["checkpoints_due_more"] = max(len(due) - CHECKPOINTS_ON_HOME, 0)
+        context["checkpoints_overdue"] = sum(1 for item in due if item.overdue)
     if roles.is_manager and roles.person_id is not None:
         rows = talk_selectors.team_overview(person_id=roles.person_id)
         context["team_rows"] = rows[:TEAM_ROWS_ON_HOME]

@@ -9,7 +9,7 @@ class TalksConfig(AppConfig):
 
     def ready(self) -> None:
         from samtal.core.models import HISTORY_ACTION_LABELS, HISTORY_FIELD_LABELS
-        from samtal.talks import emails  # noqa: F401  (registers the email renderers)
+        from samtal.talks import emails, services  # noqa: F401  (register renderers, reminders)
 
         HISTORY_FIELD_LABELS.update(
             {

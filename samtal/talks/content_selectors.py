@@ -64,6 +64,12 @@ def private_note_of(*, talk: Talk, person_id: int) -> PrivateNote | None:
 # --- the record -----------------------------------------------------------------------------
 
 
+def content_answer(question: dict[str, Any], language: str) -> str:
+    """A question's answer in a frozen version: generated parts carry one per language."""
+    suffix = "en" if language.startswith("en") else "sv"
+    return str(question.get(f"answer_{suffix}", question.get("answer", "")))
+
+
 @dataclass
 class RecordAccess:
     """How the reader may see a talk's record."""
@@ -157,7 +163,7 @@ def version_diff(
         rows = {}
         for section in content.get("sections", []):
             for question in section.get("questions", []):
-                text = question.get("answer", "")
+                text = content_answer(question, language)
                 if question.get("value") not in (None, [], ""):
                     text = f"{text}\n[{question['value']}]".strip()
                 rows[(section["key"], question["key"])] = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,6 +42,14 @@ from samtal.talks.services import talk_move
 MAX_ENTRY = 10000
 MAX_PASSED_ON = 4000
 MAX_COMMENT = 4000
+
+# Other apps add to the record: each function in RECORD_SECTION_PARTS returns extra sections
+# for the frozen content (the development plan's items proposed in the talk), in the shape
+# of `record_content`'s sections, with `answer_sv`/`answer_en` where the answer is generated
+# text; each function in RECORD_AGREED_HOOKS runs in the transaction that locks the record
+# when both parties have agreed.
+RECORD_SECTION_PARTS: list[Callable[[Record], list[dict[str, Any]]]] = []
+RECORD_AGREED_HOOKS: list[Callable[[Record, Any], None]] = []
 
 
 def record_start(*, talk: Talk, actor: Any, note_taker: str) -> Record:
@@ -221,6 +230,8 @@ def record_agree(*, record: Record, actor: Any, version_number: int, hash_: str)
             talk = Talk.objects.select_for_update().get(pk=current.talk_id)
             if talk.status == TalkStatus.HELD:
                 talk_move(talk, TalkStatus.AGREED, actor=actor, action="talk_agreed")
+            for hook in RECORD_AGREED_HOOKS:
+                hook(current, actor)
             _tell_both(
                 current, "record_agreed", f"agreed:{version.number}", {"version": version.number}
             )
@@ -291,6 +302,8 @@ def record_content(record: Record) -> dict[str, Any]:
                 "questions": items,
             }
         )
+    for part in RECORD_SECTION_PARTS:
+        sections.extend(part(record))
     note_taker = talk.employee if record.note_taker == Party.EMPLOYEE else talk.manager
     return {
         "talk": talk.pk,
@@ -309,6 +322,24 @@ def record_content(record: Record) -> dict[str, Any]:
 def content_hash(content: dict[str, Any]) -> str:
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- for other apps that write into the record ---------------------------------------------
+
+
+def record_lock_for_writing(*, record: Record, actor: Any) -> Record:
+    """Lock the record for a change by the note-taker (call inside a transaction): refuses
+    anyone else and an agreed record, like an entry."""
+    _require_note_taker(record, actor)
+    locked = _lock(record, None)
+    _require_note_taker(locked, actor)
+    _require_editable(locked)
+    return locked
+
+
+def record_content_changed(*, record: Record, actor: Any) -> None:
+    """Content of a locked record changed: a version waiting for agreement is voided."""
+    _changed(record, actor)
 
 
 # --- helpers ------------------------------------------------------------------------------

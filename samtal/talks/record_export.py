@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from samtal.talk_templates.models import Question, QuestionType
-from samtal.talks.content_selectors import salary_basis
+from samtal.talks.content_selectors import content_answer, salary_basis
 from samtal.talks.models import Agreement, Party, RecordVersion
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -169,7 +169,7 @@ def _sections(
         questions = [
             ExportQuestion(
                 question.get(f"text_{suffix}", ""),
-                question.get("answer", ""),
+                content_answer(question, suffix),
                 value_text(
                     question,
                     language,

@@ -21,9 +21,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from samtal.accounts.permissions import get_roles
-from samtal.core.emails import email_queue, email_queue_many
-from samtal.core.exceptions import EditConflict, TransitionRefused
+from samtal.core.emails import email_queue, email_queue_many, email_queue_new
+from samtal.core.exceptions import EditConflict, NeedsConfirmation, TransitionRefused
 from samtal.core.models import OutgoingEmail
+from samtal.core.reminders import reminder_job
 from samtal.core.services import history_record, history_record_many
 from samtal.core.text import clean_text
 from samtal.organisation.models import Person, Unit
@@ -409,12 +410,6 @@ class BookingCheck:
     warnings: list[str] = field(default_factory=list)
 
 
-class NeedsConfirmation(Exception):
-    def __init__(self, warnings: list[str]) -> None:
-        super().__init__("; ".join(warnings))
-        self.warnings = warnings
-
-
 def booking_check(*, talk: Talk, booking: Booking, now: datetime | None = None) -> BookingCheck:
     """Check a proposed time and place without saving anything."""
     now = now or timezone.now()
@@ -725,6 +720,12 @@ class ReminderRun:
     tomorrow: int
 
 
+@reminder_job
+def reminders_job(today: date) -> dict[str, int]:
+    run = reminders_queue(today=today)
+    return {"reminder(s) to book": run.unbooked, "reminder(s) of talks tomorrow": run.tomorrow}
+
+
 def reminders_queue(*, today: date | None = None) -> ReminderRun:
     """Queue the reminders due today. Each has a unique key, so running this any number of
     times sends each reminder once: the manager of a talk still not booked N days before its
@@ -762,25 +763,9 @@ def reminders_queue(*, today: date | None = None) -> ReminderRun:
                 )
             )
     with transaction.atomic():
-        new_unbooked = _queue_new(unbooked)
-        new_tomorrow = _queue_new(tomorrow)
+        new_unbooked = email_queue_new(unbooked)
+        new_tomorrow = email_queue_new(tomorrow)
     return ReminderRun(unbooked=new_unbooked, tomorrow=new_tomorrow)
-
-
-def _queue_new(emails: list[OutgoingEmail]) -> int:
-    """Queue those of `emails` whose key is not queued yet; returns how many were new."""
-    if not emails:
-        return 0
-    existing: set[str] = set()
-    keys = [e.key for e in emails]
-    for start in range(0, len(keys), 5000):
-        existing.update(
-            OutgoingEmail.objects.filter(key__in=keys[start : start + 5000]).values_list(
-                "key", flat=True
-            )
-        )
-    new = [e for e in emails if e.key not in existing]
-    return email_queue_many(emails=new) if new else 0
 
 
 # --- helpers --------------------------------------------------------------------------------

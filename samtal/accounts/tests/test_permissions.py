@@ -10,8 +10,8 @@ from samtal.accounts.permissions import (
     NO_ROLES,
     WHOLE_ORGANISATION,
     Roles,
-    _minimal,
     get_roles,
+    minimal_paths,
     path_in_scope,
     scope_q,
 )
@@ -102,12 +102,12 @@ def test_nested_scopes_collapse_to_the_outermost(faculty, dept, other_dept):
     assert set(roles.safety_rep_paths) == {dept.path, other_dept.path}
 
 
-def test_minimal_keeps_only_outermost_paths():
-    assert sorted(_minimal(["/1/2/", "/1/", "/3/", "/1/2/4/", "/3/"])) == ["/1/", "/3/"]
-    assert _minimal(["/1/2/", "/"]) == ("/",)
+def testminimal_paths_keeps_only_outermost_paths():
+    assert sorted(minimal_paths(["/1/2/", "/1/", "/3/", "/1/2/4/", "/3/"])) == ["/1/", "/3/"]
+    assert minimal_paths(["/1/2/", "/"]) == ("/",)
     # "/1/" must not swallow "/12/": paths end in a slash for exactly this reason.
-    assert sorted(_minimal(["/1/", "/12/"])) == ["/1/", "/12/"]
-    assert _minimal([]) == ()
+    assert sorted(minimal_paths(["/1/", "/12/"])) == ["/1/", "/12/"]
+    assert minimal_paths([]) == ()
 
 
 def test_scope_q(faculty, dept, other_dept):

@@ -4,15 +4,12 @@ both languages, and that nothing but a version agreed by both can be exported.""
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
 from typing import Any
 
 import pytest
 from django.utils import timezone, translation
-from docx import Document
-from pypdf import PdfReader
 
+from samtal.core.tests.documents import docx_text, pdf_text
 from samtal.talk_templates.models import Question
 from samtal.talks import record, record_export, services
 from samtal.talks.content_selectors import record_of
@@ -23,28 +20,6 @@ pytestmark = pytest.mark.django_db
 
 LANGUAGES = ["sv", "en"]
 PASSED_ON = "Erik leads the new course next spring."
-
-
-def collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def pdf_text(content: bytes) -> str:
-    assert content.startswith(b"%PDF")
-    reader = PdfReader(io.BytesIO(content))
-    return collapse(" ".join(page.extract_text() or "" for page in reader.pages))
-
-
-def docx_text(content: bytes) -> str:
-    """Every paragraph, table cell and footer line of a Word file."""
-    document = Document(io.BytesIO(content))
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.extend(cell.text for cell in row.cells)
-    for section in document.sections:
-        lines.extend(p.text for p in section.footer.paragraphs)
-    return collapse("\n".join(lines))
 
 
 def question(talk: Talk, key: str) -> Question:

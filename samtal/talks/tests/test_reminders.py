@@ -58,7 +58,7 @@ def booked(employee: Any, day: dt.date, **extra: Any) -> Talk:
 def test_unbooked_reminder_is_sent_once(employee, manager, django_capture_on_commit_callbacks):
     TalkFactory(employee=employee, deadline=TODAY + dt.timedelta(days=10))
     output = run(django_capture_on_commit_callbacks)
-    assert "Queued 1 reminder(s) to book and 0 reminder(s) of talks tomorrow" in output
+    assert "Queued 1 reminder(s) to book, 0 reminder(s) of talks tomorrow" in output
     again = run(django_capture_on_commit_callbacks)
     assert "Queued 0 reminder(s) to book" in again
     run(django_capture_on_commit_callbacks, TODAY + dt.timedelta(days=1))
@@ -131,7 +131,7 @@ def test_tomorrow_reminder_to_both_once(employee, manager, django_capture_on_com
     booked(employee, TODAY + dt.timedelta(days=2))  # the day after: not yet
     booked(employee, TODAY)  # today: too late for "tomorrow"
     output = run(django_capture_on_commit_callbacks)
-    assert "0 reminder(s) to book and 2 reminder(s) of talks tomorrow" in output
+    assert "0 reminder(s) to book, 2 reminder(s) of talks tomorrow" in output
     run(django_capture_on_commit_callbacks)
     assert reminders("talk_remind_tomorrow") == sorted(
         [(employee.user_id, "sent"), (manager.user_id, "sent")]

@@ -3,10 +3,12 @@
 Only the two parties of the talk download them; everyone else gets 404, HR, admins and the
 employee's next manager included (they read agreed records on the page, where every read by a
 non-party is audit-logged). Only a version both parties agreed to is exported, else 404.
+The salary talk basis adds the development plan's outcomes since the previous agreed talk.
 """
 
 from __future__ import annotations
 
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -14,8 +16,8 @@ from django.views.decorators.http import require_GET
 
 from samtal.accounts.permissions import get_roles
 from samtal.talks import record_export as documents
-from samtal.talks.content_selectors import record_access, record_of
-from samtal.talks.models import RecordVersion, Talk
+from samtal.talks.content_selectors import previous_agreed_talk, record_access, record_of
+from samtal.talks.models import Agreement, RecordVersion, Talk
 
 LANGUAGE_CODES = ("sv", "en")
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -69,6 +71,24 @@ def record_export(request: HttpRequest, pk: int, number: int, fmt: str) -> HttpR
     return _attachment(content, fmt, f"record-{stem}-{language}.{fmt}")
 
 
+def _plan_outcomes(talk: Talk, version: RecordVersion, language: str) -> list[str]:
+    """What the development plan produced between the previous agreed talk and this version
+    of the record (outcomes only: goals reached or not, activities done or dropped)."""
+    from samtal.plans.export import plan_outcome_lines
+
+    since = None
+    previous = previous_agreed_talk(talk=talk)
+    if previous is not None and previous.record.agreed_version is not None:
+        since = (
+            Agreement.objects.filter(version=previous.record.agreed_version, voided_at__isnull=True)
+            .aggregate(last=Max("agreed_at"))
+            .get("last")
+        )
+    return plan_outcome_lines(
+        talk.employee, language=language, since=since, until=version.created_at
+    )
+
+
 @require_GET
 def salary_basis_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     talk = _party_talk_or_404(request, pk)
@@ -79,7 +99,8 @@ def salary_basis_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     language = _language(request)
     if language is None:
         return HttpResponse(_("Unknown language."), status=400)
-    # Development plans do not exist yet: the basis says there are no outcomes.
-    content = documents.salary_basis_pdf(version, language=language, plan_outcomes=None)
+    content = documents.salary_basis_pdf(
+        version, language=language, plan_outcomes=_plan_outcomes(talk, version, language)
+    )
     stem = documents.file_stem(version)
     return _attachment(content, "pdf", f"salary-talk-basis-{stem}-{language}.pdf")

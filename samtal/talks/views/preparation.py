@@ -27,6 +27,8 @@ from django.views.decorators.http import require_GET, require_POST
 from samtal.accounts.permissions import Roles, get_roles
 from samtal.core.exceptions import EditConflict, TransitionRefused
 from samtal.organisation.models import Person
+from samtal.plans import selectors as plan_selectors
+from samtal.plans.permissions import plan_access
 from samtal.talk_templates.models import AnsweredBy, Phase, Question, Section
 from samtal.talk_templates.selectors import Perspective, version_as_seen
 from samtal.talks import content_selectors, permissions, preparation, selectors
@@ -152,7 +154,7 @@ def _agreed_record(request: HttpRequest, side: Side) -> dict[str, Any] | None:
             rows.append(
                 {
                     "text": question.get(f"text_{lang}", "") or question.get("key", ""),
-                    "answer": question.get("answer", ""),
+                    "answer": content_selectors.content_answer(question, lang),
                     "value": value_label(
                         kind=question.get("type", ""),
                         value=question.get("value"),
@@ -169,6 +171,21 @@ def _agreed_record(request: HttpRequest, side: Side) -> dict[str, Any] | None:
         "note_taker": content.get("note_taker_name", ""),
         "passed_on": content.get("passed_on", ""),
         "sections": sections,
+    }
+
+
+def _plan(side: Side) -> dict[str, Any]:
+    """The preparation opens with the employee's development plan and what came of it, and
+    the unit's goals for the talk's year."""
+    talk = side.talk
+    year = plan_selectors.talk_goal_year(talk)
+    # A party who is no longer the employee's manager does not see how the plan goes on.
+    visible = plan_access(roles=side.roles, person=talk.employee).can_read
+    return {
+        "visible": visible,
+        "plan": plan_selectors.plan_of(person=talk.employee) if visible else None,
+        "unit_goals": plan_selectors.unit_goals_for(person=talk.employee, years=[year]),
+        "year": year,
     }
 
 
@@ -211,6 +228,7 @@ def _prepare_page(
             "can_unshare": side.talk.status in UNSHARE_OPEN,
             "shared_with_me": _shared_with_me(side),
             "agreed_record": _agreed_record(request, side),
+            "prep_plan": _plan(side),
         },
         status=status,
     )

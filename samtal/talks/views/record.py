@@ -33,11 +33,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from samtal.accounts.permissions import Roles, get_roles
 from samtal.core.exceptions import EditConflict, TransitionRefused
-from samtal.talk_templates.models import AnsweredBy, Question
+from samtal.plans.views.record import record_plan_context
+from samtal.talk_templates.models import AnsweredBy, Question, QuestionType
 from samtal.talks import record as services
 from samtal.talks.content_selectors import (
     RecordAccess,
     agreed_content_for,
+    content_answer,
     record_access,
     record_comments,
     record_of,
@@ -125,6 +127,7 @@ def _load(request: HttpRequest, pk: int) -> Context:
         Talk.objects.select_related(
             "employee__manager",
             "employee__user",
+            "employee__unit",
             "manager__user",
             "unit",
             "round",
@@ -251,7 +254,12 @@ def _party_page(
         comments.setdefault(c.question_id, []).append(c)
     bound_comment_question, bound_comment = comment or (0, None)
     sections = []
+    # The development plan's section follows the template's plan questions (or, without
+    # any, comes before what may be passed on).
+    plan_after = None
     for section, questions in services.record_questions(talk):
+        if any(q.question_type == QuestionType.PLAN_ITEM for q in questions):
+            plan_after = section.pk
         items = []
         for question in questions:
             entry = entries.get(question.pk)
@@ -311,6 +319,8 @@ def _party_page(
         "note_taker_name": _note_taker_name(ctx),
         "public_notice": settings.SAMTAL_PUBLIC_RECORDS_NOTICE,
         "has_versions": record.current_version_id is not None,
+        "plan_after": plan_after,
+        **record_plan_context(roles=ctx.roles, talk=talk, editable=editable),
     }
     return render(request, "talks/record.html", context, status=status)
 
@@ -325,7 +335,7 @@ def _version_sections(content: dict[str, Any], language: str) -> list[dict[str, 
             questions.append(
                 {
                     "text": q.get(f"text_{language}", ""),
-                    "answer": q.get("answer", ""),
+                    "answer": content_answer(q, language),
                     "value": value_label(q.get("type", ""), q.get("value"), labels),
                 }
             )

@@ -22,6 +22,7 @@ from samtal.organisation.demo import (
     DemoResult,
     demo_load,
 )
+from samtal.plans.demo import plans_demo_load
 from samtal.talks.demo import talks_demo_load
 
 
@@ -57,6 +58,11 @@ class Command(BaseCommand):
                 "An extra talk between the demo employee and manager began an hour ago: "
                 "mark it held and write the record."
             )
+        plans = plans_demo_load()
+        self.stdout.write(
+            f"Unit goals added: {plans.unit_goals_created}. Development plans added: "
+            f"{plans.plans_created} (last year's talks agreed plans; the year followed them up)."
+        )
         self.stdout.write(self._logins(options["base_url"].rstrip("/")))
 
     def _summary(self, result: DemoResult) -> str:
