@@ -235,8 +235,11 @@ def team_follow_up(*, manager_id: int, today: date | None = None) -> list[Follow
         )
     )
     rows = {p.pk: FollowUpRow(p) for p in reports}
+    # Through the plans' ids, so the items are found by their plan index (SQLite otherwise
+    # scans every item and joins the plan).
+    plans = DevelopmentPlan.objects.filter(person_id__in=rows).values("pk")
     activity_counts = (
-        PlanActivity.objects.filter(plan__person_id__in=rows, agreed_at__isnull=False)
+        PlanActivity.objects.filter(plan_id__in=plans, agreed_at__isnull=False)
         .values("plan__person_id")
         .annotate(
             planned=Count("id", filter=Q(status=ActivityStatus.PLANNED)),
@@ -250,14 +253,15 @@ def team_follow_up(*, manager_id: int, today: date | None = None) -> list[Follow
         target = rows[row["plan__person_id"]]
         target.planned, target.ongoing = row["planned"], row["ongoing"]
         target.done, target.dropped = row["done"], row["dropped"]
+    # The status is a condition of the counts, not of the rows: as a row condition SQLite
+    # would read every planned checkpoint by the (status, due_on) index instead of the plans'.
+    planned = Q(status=CheckpointStatus.PLANNED)
     checkpoint_counts = (
-        Checkpoint.objects.filter(
-            plan__person_id__in=rows, agreed_at__isnull=False, status=CheckpointStatus.PLANNED
-        )
+        Checkpoint.objects.filter(plan_id__in=plans, agreed_at__isnull=False)
         .values("plan__person_id")
         .annotate(
-            next_due=Min("due_on", filter=Q(due_on__gte=today)),
-            overdue=Count("id", filter=Q(due_on__lt=today)),
+            next_due=Min("due_on", filter=planned & Q(due_on__gte=today)),
+            overdue=Count("id", filter=planned & Q(due_on__lt=today)),
         )
         .order_by()
     )
