@@ -335,6 +335,9 @@ class Checkpoint(PlanItem):
         ordering = ["due_on", "id"]
         indexes = [
             models.Index(fields=["plan", "agreed_at"]),
+            # A team's checkpoints due soon (the follow-up and the start page).
+            models.Index(fields=["plan", "status", "due_on"]),
+            # The reminder job: every planned checkpoint due in a window.
             models.Index(fields=["status", "due_on"]),
         ]
         constraints = [
