@@ -36,7 +36,11 @@ def save_form(page: Page, action: str, text: str) -> None:
     """Type into the form's text box and press its Save button (htmx saves it in place)."""
     form = page.locator(f"main form[action='{action}']")
     form.locator("textarea[name=text]").fill(text)
-    form.locator("button[type=submit]").first.click()
+    # Wait for the save itself: "network idle" can come before htmx has sent it.
+    with page.expect_response(
+        lambda response: response.url.endswith(action) and response.request.method == "POST"
+    ):
+        form.locator("button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
 
 
