@@ -7,7 +7,7 @@ PORT ?= 8000
 # The demo and the tests run with DEBUG on and the development secret; production sets its own.
 DEV_ENV := DEBUG=true
 
-.PHONY: demo test install install-dev lint typecheck test-sqlite test-postgres messages bench-import bench-rounds bench-plans clean
+.PHONY: demo test install install-dev lint typecheck test-sqlite test-postgres messages bench-import bench-rounds bench-plans bench-workenv clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,9 @@ bench-rounds: install-dev
 
 bench-plans: install-dev
 	$(DEV_ENV) $(PY) benchmarks/plans.py
+
+bench-workenv: install-dev
+	$(DEV_ENV) $(PY) benchmarks/workenv.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .test.sqlite3

@@ -24,6 +24,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -186,13 +187,13 @@ def empty_database() -> None:
             cursor.execute("VACUUM")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--people", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--keep-db", action="store_true")
-    args = parser.parse_args()
-
+def run_sizes(
+    args: argparse.Namespace,
+    measure: Callable[[int, int, Path], list[str]],
+    empty: Callable[[], None],
+) -> None:
+    """Measure a ten times smaller organisation, empty the database, measure the full size,
+    and print both tables (the throw-away database is dropped unless --keep-db)."""
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         label, admin_url = org.prepare_database(tmp)
@@ -210,7 +211,7 @@ def main() -> None:
         print(f"Database: {label}")
         try:
             small = measure(max(100, args.people // 10), args.repeat, tmp)
-            empty_database()
+            empty()
             large = measure(args.people, args.repeat, tmp)
             print("\n".join(small + large))
         finally:
@@ -219,6 +220,14 @@ def main() -> None:
 
                 connections.close_all()
                 org.drop_database(admin_url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--keep-db", action="store_true")
+    run_sizes(parser.parse_args(), measure, empty_database)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "samtal.talk_templates",
     "samtal.talks",
     "samtal.plans",
+    "samtal.workenv",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,7 @@ SAMTAL_REMIND_UNBOOKED_DAYS = env_int("SAMTAL_REMIND_UNBOOKED_DAYS", 14, minimum
 SAMTAL_TALK_MINUTES = env_int("SAMTAL_TALK_MINUTES", 60, minimum=15)
 # Remind both parties of a development-plan checkpoint this many days before its date.
 SAMTAL_CHECKPOINT_REMIND_DAYS = env_int("SAMTAL_CHECKPOINT_REMIND_DAYS", 7, minimum=1)
+SAMTAL_ACTION_REMIND_DAYS = env_int("SAMTAL_ACTION_REMIND_DAYS", 7, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -7,4 +7,5 @@ urlpatterns = [
     path("templates/", include("samtal.talk_templates.urls")),
     path("talks/", include("samtal.talks.urls")),
     path("plans/", include("samtal.plans.urls")),
+    path("work-environment/", include("samtal.workenv.urls")),
 ]

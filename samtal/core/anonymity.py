@@ -96,7 +96,9 @@ def suppress_table(
     their lines then hide at least K people, so that the hidden figure cannot be added up
     from this table; `hidden_rows=[TOTAL]` is the grand total. `known_rows`/`known_cols`
     name totals shown elsewhere: they are never hidden here, since hiding them would protect
-    nothing. Zero cells are shown unless a cycle needs one.
+    nothing. Zero cells are shown unless a cycle needs one (a line's one hidden figure takes
+    its hidden total as a partner rather than a zero, which its other line may well show to
+    be 0: no count is negative).
     """
     k = k or threshold()
     assert rows or not grand_total, "a grand total needs rows that are sums"
@@ -186,10 +188,14 @@ def _complete_lines(
                     break
                 if positive:
                     extra = positive.pop(0)
+                elif total not in hidden and total not in known:
+                    # The parts cannot make up K, or the one hidden part needs a partner: the
+                    # total goes too. Not a zero: where the zero's other line shows its total
+                    # and no other hidden count, the zero is known to be 0 (no count is
+                    # negative) and would protect nothing.
+                    extra = total
                 elif items == 1 and zeros:
                     extra = zeros.pop(0)
-                elif total not in hidden and total not in known:
-                    extra = total  # the parts cannot make up K: the total goes too
                 else:
                     break
                 hidden.add(extra)

@@ -14,6 +14,7 @@ from samtal.organisation import selectors as org_selectors
 from samtal.organisation.models import Person
 from samtal.plans import selectors as plan_selectors
 from samtal.talks import selectors as talk_selectors
+from samtal.workenv import selectors as workenv_selectors
 
 TEAM_ROWS_ON_HOME = 10
 CHECKPOINTS_ON_HOME = 5
@@ -40,12 +41,16 @@ def home(request: HttpRequest) -> HttpResponse:
         context["checkpoints_due"] = due[:CHECKPOINTS_ON_HOME]
         context["checkpoints_due_more"] = max(len(due) - CHECKPOINTS_ON_HOME, 0)
         context["checkpoints_overdue"] = sum(1 for item in due if item.overdue)
+        context["my_open_actions"] = workenv_selectors.responsible_open_actions(
+            person_id=roles.person_id
+        )
     if roles.is_manager and roles.person_id is not None:
         rows = talk_selectors.team_overview(person_id=roles.person_id)
         context["team_rows"] = rows[:TEAM_ROWS_ON_HOME]
         context["team_size"] = len(rows)
         context["team_own_steps"] = sum(1 for row in rows if row.own_step)
         context["team_overdue"] = sum(1 for row in rows if row.overdue)
+        context["register"] = workenv_selectors.register_summary(roles=roles)
     if roles.is_hr or roles.is_admin:
         context["figures"] = org_selectors.organisation_figures(roles=roles)
         context["last_import"] = org_selectors.recent_imports(limit=1).first()

@@ -11,28 +11,32 @@ whatever the number of people. Like the round's coverage, the page shows the uni
 below a chosen unit (or the top units of the viewer's scope), rolled up in memory from the
 per-unit rows: a person belongs to one unit, so people counted per unit add up.
 
-A drill-down level is linked to the level above: a unit's row there is the totals row here.
-So the levels are suppressed top-down along the unit's path: a figure hidden above is hidden
-here too, with at least K people hidden under it, and one shown above is taken as known here
-(the cells hidden here must not rely on it being unknown). The same level always shows the
-same cells, however the viewer got there.
+The roll-up and the suppression across the levels of the drill-down (a figure hidden above
+stays hidden below) are core.drilldown's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from samtal.accounts.permissions import path_in_scope, scope_q
-from samtal.core.anonymity import TOTAL, suppress_table, threshold
+from samtal.accounts.permissions import scope_q
+from samtal.core.anonymity import TOTAL, threshold
+from samtal.core.drilldown import (
+    Entry,
+    UnitRow,
+    level_chain,
+    name_units,
+    scope_unit_paths,
+    sum_figures,
+    suppressed,
+)
 from samtal.organisation.models import Gender, Person, Unit
 from samtal.plans.models import (
     ActivityStatus,
@@ -126,18 +130,7 @@ class CheckpointFigures:
         self.overdue += other.overdue
 
 
-Fig = TypeVar("Fig", ActivityFigures, EqualFigures, CheckpointFigures)
-
-
 # --- the report -------------------------------------------------------------------------------
-
-
-@dataclass
-class UnitRow:
-    unit_id: int
-    label: str
-    code: str
-    has_children: bool  # a link to the level below
 
 
 @dataclass
@@ -233,12 +226,6 @@ def _activities_in_year(activities: QuerySet[PlanActivity], year: int) -> QueryS
     )
 
 
-def _unit_paths(paths: tuple[str, ...]) -> dict[int, str]:
-    """Every unit's path in scope. The counts are grouped by unit id alone: grouping (and
-    sorting for the distinct counts) by the long path too was most of their time."""
-    return dict(Unit.objects.filter(scope_q(paths, field="path")).values_list("id", "path"))
-
-
 def _activity_rows(paths: tuple[str, ...], year: int) -> list[Any]:
     activities = PlanActivity.objects.filter(
         scope_q(paths, field="plan__person__unit__path"),
@@ -306,132 +293,6 @@ def _checkpoint_rows(paths: tuple[str, ...], year: int, today: date) -> list[Any
     )
 
 
-# --- rolling up and hiding --------------------------------------------------------------------
-
-
-@dataclass
-class _Entry(Generic[Fig]):
-    path: str
-    col: Hashable
-    figures: Fig
-
-
-def _path_ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
-
-
-def _prefix(ids: list[int]) -> str:
-    return "/" + "".join(f"{unit_id}/" for unit_id in ids)
-
-
-def _top(path: str, paths: tuple[str, ...]) -> tuple[int, bool] | None:
-    """The unit shown for `path` at the top level: its first ancestor-or-self in scope."""
-    ids = _path_ids(path)
-    for depth in range(len(ids)):
-        if path_in_scope(_prefix(ids[: depth + 1]), paths):
-            return ids[depth], depth < len(ids) - 1
-    return None
-
-
-Level = tuple[int, str] | None  # the parent (id, path) of a level, None for the top level
-
-
-def _chain(parent: Unit | None, paths: tuple[str, ...]) -> list[Level]:
-    """The levels from the top down to the one below `parent`: each level's parent is a row
-    of the level above."""
-    if parent is None:
-        return [None]
-    ids = _path_ids(parent.path)
-    top = _top(parent.path, paths)
-    assert top is not None, "the parent is in scope"
-    start = ids.index(top[0])
-    return [None] + [(ids[i], _prefix(ids[: i + 1])) for i in range(start, len(ids))]
-
-
-def _roll_up(
-    by_path: dict[str, list[_Entry[Fig]]],
-    level: Level,
-    paths: tuple[str, ...],
-    empty: Callable[[], Fig],
-) -> tuple[dict[tuple[int, Hashable], Fig], set[int]]:
-    """The figures per (shown unit, column) of one level, and the shown units with deeper
-    units below them. Each unit's place is worked out once, not once per column."""
-    cells: dict[tuple[int, Hashable], Fig] = {}
-    deeper: set[int] = set()
-    for path, entries in by_path.items():
-        if level is None:
-            found = _top(path, paths)
-            if found is None:
-                continue
-            key, below = found
-        else:
-            parent_id, parent_path = level
-            if not path.startswith(parent_path):
-                continue
-            rest = _path_ids(path[len(parent_path) - 1 :])
-            key, below = (rest[0], len(rest) > 1) if rest else (parent_id, False)
-        for entry in entries:
-            cell = cells.get((key, entry.col))
-            if cell is None:
-                cell = cells[(key, entry.col)] = empty()
-            cell.add(entry.figures)
-        if below:
-            deeper.add(key)
-    return cells, deeper
-
-
-def _suppressed(
-    entries: list[_Entry[Fig]],
-    chain: list[Level],
-    paths: tuple[str, ...],
-    empty: Callable[[], Fig],
-    *,
-    rows: bool,
-    grand_total: bool,
-) -> tuple[dict[tuple[int, Hashable], Fig], set[int], set[tuple[Any, Any]]]:
-    """The last level of `chain` with what to hide in it, each level hiding what the level
-    above hid of its parent."""
-    by_path: dict[str, list[_Entry[Fig]]] = {}
-    for entry in entries:
-        by_path.setdefault(entry.path, []).append(entry)
-    cells: dict[tuple[int, Hashable], Fig] = {}
-    deeper: set[int] = set()
-    hidden: set[tuple[Any, Any]] = set()
-    for level in chain:
-        hidden_rows: list[Any] = []
-        hidden_cols: list[Hashable] = []
-        known_rows: list[Any] = []
-        if level is not None:
-            parent_id, parent_path = level
-            hidden_cols = [col for row, col in hidden if row == parent_id and col is not TOTAL]
-            # The level above shows the parent's row: here it is the totals row.
-            if (parent_id, TOTAL) in hidden:
-                hidden_rows = [TOTAL]
-            elif grand_total:
-                known_rows = [TOTAL]
-            by_path = {
-                path: found for path, found in by_path.items() if path.startswith(parent_path)
-            }
-        cells, deeper = _roll_up(by_path, level, paths, empty)
-        counts = {key: figures.size for key, figures in cells.items()}
-        present = {col for _row, col in counts}
-        first_row = next(iter(counts), (None, None))[0]
-        for col in hidden_cols:
-            if col not in present and first_row is not None:
-                # A zero hidden above (to close a cycle) must not show as zero here.
-                counts[(first_row, col)] = 0
-        hidden = suppress_table(
-            counts,
-            rows=rows,
-            grand_total=grand_total,
-            hidden_rows=hidden_rows,
-            hidden_cols=hidden_cols,
-            known_rows=known_rows,
-            known_cols=[] if level is None else sorted(present - set(hidden_cols), key=str),
-        )
-    return cells, deeper, hidden
-
-
 # --- the report -------------------------------------------------------------------------------
 
 
@@ -441,11 +302,11 @@ def competence_report(
     """The three tables for the units one level below `parent` (in scope), or the top units
     of `paths`, for `year`."""
     today = today or timezone.localdate()
-    chain = _chain(parent, paths)
-    unit_paths = _unit_paths(paths)
+    chain = level_chain(parent, paths)
+    unit_paths = scope_unit_paths(paths)
 
     activity_entries = [
-        _Entry(
+        Entry(
             unit_paths[row["plan__person__unit_id"]],
             row["activity_type"],
             ActivityFigures(
@@ -461,7 +322,7 @@ def competence_report(
         if row["plan__person__unit_id"] in unit_paths  # a unit made since: next time
     ]
     equal_entries = [
-        _Entry(
+        Entry(
             unit_paths[row["unit_id"]],
             row["gender"],
             EqualFigures(employees=row["employees"], planned=row["planned"]),
@@ -470,7 +331,7 @@ def competence_report(
         if row["unit_id"] in unit_paths
     ]
     checkpoint_entries = [
-        _Entry(
+        Entry(
             unit_paths[row["plan__person__unit_id"]],
             PEOPLE,
             CheckpointFigures(
@@ -486,33 +347,24 @@ def competence_report(
         if row["plan__person__unit_id"] in unit_paths
     ]
 
-    activity_cells, activity_deeper, activity_hidden = _suppressed(
+    activity_cells, activity_deeper, activity_hidden = suppressed(
         activity_entries, chain, paths, ActivityFigures, rows=False, grand_total=False
     )
-    equal_cells, equal_deeper, equal_hidden = _suppressed(
+    equal_cells, equal_deeper, equal_hidden = suppressed(
         equal_entries, chain, paths, EqualFigures, rows=True, grand_total=True
     )
-    checkpoint_cells, checkpoint_deeper, checkpoint_hidden = _suppressed(
+    checkpoint_cells, checkpoint_deeper, checkpoint_hidden = suppressed(
         checkpoint_entries, chain, paths, CheckpointFigures, rows=False, grand_total=False
     )
 
     shown_ids = {key for key, _col in (*activity_cells, *equal_cells, *checkpoint_cells)}
-    crumb_ids = _path_ids(parent.path) if parent else []
-    units = Unit.objects.in_bulk([*shown_ids, *crumb_ids])
-    deeper = activity_deeper | equal_deeper | checkpoint_deeper
-    parent_id = parent.pk if parent else None
-
-    def unit_row(unit_id: int) -> UnitRow:
-        unit = units.get(unit_id)
-        name, code = (unit.name, unit.code) if unit else ("?", "")
-        if unit_id == parent_id:
-            return UnitRow(unit_id, _("%(unit)s (directly)") % {"unit": name}, code, False)
-        return UnitRow(unit_id, name, code, unit_id in deeper)
-
-    unit_rows = {unit_id: unit_row(unit_id) for unit_id in shown_ids}
-
-    def ordered(ids: Iterable[int]) -> list[UnitRow]:
-        return sorted((unit_rows[i] for i in set(ids)), key=lambda row: (row.label, row.unit_id))
+    named = name_units(
+        shown_ids,
+        parent=parent,
+        deeper=activity_deeper | equal_deeper | checkpoint_deeper,
+        paths=paths,
+    )
+    ordered = named.ordered
 
     types = activity_types()
     activity_table = ActivityTable(
@@ -542,7 +394,7 @@ def competence_report(
                 label,
                 None
                 if (TOTAL, value) in activity_hidden
-                else _sum(
+                else sum_figures(
                     (f for (_u, col), f in activity_cells.items() if col == value),
                     ActivityFigures,
                 ),
@@ -566,7 +418,7 @@ def competence_report(
                 ],
                 None
                 if (unit.unit_id, TOTAL) in equal_hidden
-                else _sum(
+                else sum_figures(
                     (f for (u, _c), f in equal_cells.items() if u == unit.unit_id), EqualFigures
                 ),
             )
@@ -575,10 +427,14 @@ def competence_report(
         totals=[
             None
             if (TOTAL, value) in equal_hidden
-            else _sum((f for (_u, col), f in equal_cells.items() if col == value), EqualFigures)
+            else sum_figures(
+                (f for (_u, col), f in equal_cells.items() if col == value), EqualFigures
+            )
             for value, _label in gender_list
         ],
-        total=None if (TOTAL, TOTAL) in equal_hidden else _sum(equal_cells.values(), EqualFigures),
+        total=None
+        if (TOTAL, TOTAL) in equal_hidden
+        else sum_figures(equal_cells.values(), EqualFigures),
     )
 
     checkpoint_table = CheckpointTable(
@@ -593,14 +449,13 @@ def competence_report(
         ],
         total=None
         if (TOTAL, PEOPLE) in checkpoint_hidden
-        else _sum(checkpoint_cells.values(), CheckpointFigures),
+        else sum_figures(checkpoint_cells.values(), CheckpointFigures),
     )
 
-    crumbs = [units[i] for i in crumb_ids if i in units and path_in_scope(units[i].path, paths)]
     return CompetenceReport(
         year=year,
         parent=parent,
-        breadcrumbs=crumbs,
+        breadcrumbs=named.breadcrumbs,
         k=threshold(),
         activities=activity_table,
         equal=equal_table,
@@ -615,10 +470,3 @@ def competence_report(
             or any(cell.figures is None for cell in activity_table.totals)
         ),
     )
-
-
-def _sum(figures: Iterable[Fig], empty: Callable[[], Fig]) -> Fig:
-    total = empty()
-    for item in figures:
-        total.add(item)
-    return total

@@ -10,6 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samtal.core.forms import DATE_WIDGET, RevisionMixin
 from samtal.plans.models import (
     ActivityStatus,
     ActivityType,
@@ -34,16 +35,6 @@ from samtal.plans.services import (
     GoalData,
     UnitGoalData,
 )
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class RevisionMixin(forms.Form):
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
-
-    @property
-    def revision_value(self) -> int:
-        return int(self.cleaned_data.get("revision") or 0)
 
 
 class GoalForm(RevisionMixin):

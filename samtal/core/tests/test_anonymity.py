@@ -4,13 +4,13 @@ no hidden figure can be worked out exactly from the shown cells and totals."""
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from samtal.core.anonymity import TOTAL, suppress, suppress_table, total_may_show
+from samtal.core.tests.audit import determined
 
 # --- suppress (one way) ---------------------------------------------------------------------
 
@@ -59,6 +59,25 @@ def test_a_total_hidden_at_the_level_above_is_not_added_up_here():
     assert (TOTAL, "x") in hidden
 
 
+def test_a_zero_that_a_shown_total_gives_away_protects_nothing():
+    """A unit's own 1 person and a sub-unit's 6 in column x, another sub-unit's 5 in y, and
+    the unit's figures known from the level above. The 6 is hidden with the 1; to hide more
+    than one figure of its row, a zero of column z would do — but z's total is 0 and shown,
+    so every cell of it is known to be 0: the row's total is hidden instead."""
+    counts = {(row, col): 0 for row in ("own", "a", "b") for col in "xyz"}
+    counts.update({("own", "x"): 1, ("a", "x"): 6, ("b", "y"): 5})
+    hidden = suppress_table(
+        counts,
+        k=5,
+        grand_total=True,
+        hidden_rows=["own"],
+        known_rows=[TOTAL],
+        known_cols=["x", "y", "z"],
+    )
+    assert {("own", "x"), ("a", "x"), ("a", TOTAL)} <= hidden
+    assert not {("a", "z"), ("own", "z"), ("b", "z")} & hidden
+
+
 def test_nothing_is_hidden_without_small_cells():
     counts = {("a", "x"): 5, ("a", "y"): 0, ("b", "x"): 7, ("b", "y"): 30}
     assert suppress_table(counts, k=5, grand_total=True) == set()
@@ -89,48 +108,10 @@ def _lines(
     return values, lines
 
 
-def _rank(matrix: list[list[Fraction]]) -> int:
-    rows = [row[:] for row in matrix]
-    rank = 0
-    width = len(rows[0]) if rows else 0
-    for col in range(width):
-        pivot = next((i for i in range(rank, len(rows)) if rows[i][col] != 0), None)
-        if pivot is None:
-            continue
-        rows[rank], rows[pivot] = rows[pivot], rows[rank]
-        for i in range(len(rows)):
-            if i != rank and rows[i][col] != 0:
-                factor = rows[i][col] / rows[rank][col]
-                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[rank], strict=True)]
-        rank += 1
-    return rank
-
-
-def _determined(values, lines, hidden) -> set[tuple[Any, Any]]:
-    """The hidden figures that the shown ones and the sum relations pin down exactly: those
-    whose unit vector lies in the row space of the relations over the unknowns."""
-    unknowns = sorted((key for key in values if key in hidden), key=str)
-    index = {key: i for i, key in enumerate(unknowns)}
-    matrix = []
-    for total, parts in lines:
-        row = [Fraction(0)] * len(unknowns)
-        for part in parts:
-            if part in index:
-                row[index[part]] += 1
-        if total in index:
-            row[index[total]] -= 1
-        if any(row):
-            matrix.append(row)
-    if not unknowns:
-        return set()
-    base = _rank(matrix) if matrix else 0
-    found = set()
-    for key in unknowns:
-        unit = [Fraction(0)] * len(unknowns)
-        unit[index[key]] = Fraction(1)
-        if _rank([*matrix, unit]) == base:
-            found.add(key)
-    return found
+def _determined(values, lines, hidden) -> set[Any]:
+    """The hidden figures that the shown ones and the sum relations pin down exactly."""
+    equations = [[*((part, 1) for part in parts), (total, -1)] for total, parts in lines]
+    return determined(equations, {key for key in values if key in hidden})
 
 
 @st.composite
@@ -178,6 +159,19 @@ def test_suppress_table_properties(table):
         if key not in hidden:
             assert n == 0 or n >= k, key
     known = {(TOTAL, c) for c in known_cols}
+    forced = {(r, TOTAL) for r in hidden_rows} | {(TOTAL, c) for c in hidden_cols}
+    # The zeros hidden elsewhere and the hidden zeros that share a line with them, and so on.
+    zero_partners = {key for key in forced if values.get(key) == 0}
+    grown = True
+    while grown:
+        grown = False
+        for total, parts in lines:
+            figures = [total, *parts]
+            if zero_partners.intersection(figures):
+                found = {f for f in figures if f in hidden and values[f] == 0} - zero_partners
+                if found:
+                    zero_partners |= found
+                    grown = True
     for total, parts in lines:
         hidden_parts = [part for part in parts if part in hidden]
         hidden_sum = sum(values[part] for part in hidden_parts)
@@ -186,6 +180,11 @@ def test_suppress_table_properties(table):
         if total not in hidden and total not in known:
             # A shown total minus the shown cells gives nobody or at least K people ...
             assert hidden_sum == 0 or hidden_sum >= k, (total, parts)
+        if total not in hidden and not hidden_sum:
+            # ... and a shown total does not show that hidden cells protecting something are
+            # 0 (no count is negative): only the partners of a zero hidden elsewhere may be.
+            for part in hidden_parts:
+                assert part in zero_partners, (total, part)
         if total in hidden and values[total] > 0:
             # ... and a hidden total cannot be added up from the shown cells ...
             assert hidden_sum >= k or all_positive_hidden, (total, parts)
@@ -195,11 +194,11 @@ def test_suppress_table_properties(table):
             assert len(hidden_parts) + (total in hidden) != 1, (total, parts)
     # No hidden figure follows exactly from the shown ones, and with totals shown elsewhere
     # at least none under K.
-    determined = _determined(values, lines, hidden)
+    found = _determined(values, lines, hidden)
     if known_cols:
-        assert not [key for key in determined if 0 < values[key] < k], determined
+        assert not [key for key in found if 0 < values[key] < k], found
     else:
-        assert determined == set()
+        assert found == set()
 
 
 @settings(max_examples=200, deadline=None)

@@ -160,7 +160,7 @@ def test_home_query_count_does_not_grow_with_the_team(
     client = login(manager)
     for _ in range(3):
         TalkFactory(employee=PersonFactory(unit=dept, manager=manager))
-    with django_assert_max_num_queries(14) as small:
+    with django_assert_max_num_queries(16) as small:
         client.get(HOME)
     for _ in range(30):
         TalkFactory(employee=PersonFactory(unit=dept, manager=manager))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -15,10 +14,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from samtal.core.anonymity import TOTAL
-from samtal.core.tests.test_anonymity import _rank
+from samtal.core.drilldown import Entry as _Entry
+from samtal.core.drilldown import suppressed as _suppressed
+from samtal.core.tests.audit import determined
 from samtal.organisation.models import Gender, Person, Unit
 from samtal.organisation.tests.factories import PersonFactory, UnitFactory
-from samtal.plans.competence import EqualFigures, _Entry, _suppressed, competence_report
+from samtal.plans.competence import EqualFigures, competence_report
 from samtal.plans.models import (
     ActivityStatus,
     Checkpoint,
@@ -299,31 +300,6 @@ TREE = {2: "/2/", 3: "/3/", 4: "/2/4/", 5: "/2/5/", 6: "/3/6/"}  # two top units
 BELOW = {2: (4, 5), 3: (6,)}
 
 
-def _audit(values: dict, equations: list, unknown: set) -> set:
-    """The unknowns that the equations (each a list of (variable, coefficient), summing to
-    zero) and the known values pin down exactly."""
-    names = sorted(unknown, key=str)
-    index = {name: i for i, name in enumerate(names)}
-    matrix = []
-    for equation in equations:
-        row = [Fraction(0)] * len(names)
-        for name, coefficient in equation:
-            if name in index:
-                row[index[name]] += coefficient
-        if any(row):
-            matrix.append(row)
-    if not names or not matrix:
-        return set()
-    base = _rank(matrix)
-    found = set()
-    for name in names:
-        unit = [Fraction(0)] * len(names)
-        unit[index[name]] = Fraction(1)
-        if _rank([*matrix, unit]) == base:
-            found.add(name)
-    return found
-
-
 @settings(max_examples=150, deadline=None)
 # Two cases found by this test: a drill-down must not rely on hiding a total that the level
 # above shows, nor show as 0 a column whose zero the level above hid.
@@ -386,5 +362,5 @@ def test_no_figure_under_k_follows_from_the_levels_together(data, two_way):
                 [(var(level, *total), -1)] + [(var(level, *part), 1) for part in parts]
             )
     unknown = {name for name, is_hidden in hidden_everywhere.items() if is_hidden}
-    for name in _audit(values, equations, unknown):
+    for name in determined(equations, unknown):
         assert not 0 < values[name] < k, (name, values[name])

@@ -8,11 +8,11 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from samtal.core.forms import DATE_WIDGET
 from samtal.organisation.models import EmploymentCategory, Unit
 from samtal.talk_templates.models import TemplateVersion, VersionStatus
 from samtal.talks.models import Room, Round, TalkStatus
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Only these can change once a round is launched (services refuse anything else).
 OPEN_AFTER_LAUNCH = ("name", "year", "start_date", "deadline")
 

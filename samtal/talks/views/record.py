@@ -64,6 +64,7 @@ from samtal.talks.models import (
     RecordVersion,
     Talk,
 )
+from samtal.workenv.talk_context import talk_observation_context
 
 # --- what the page shows --------------------------------------------------------------------
 
@@ -321,6 +322,7 @@ def _party_page(
         "has_versions": record.current_version_id is not None,
         "plan_after": plan_after,
         **record_plan_context(roles=ctx.roles, talk=talk, editable=editable),
+        **talk_observation_context(roles=ctx.roles, talk=talk),
     }
     return render(request, "talks/record.html", context, status=status)
 

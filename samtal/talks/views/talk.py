@@ -38,6 +38,7 @@ from samtal.talks.forms.talk import (
 )
 from samtal.talks.ics import talk_ics
 from samtal.talks.models import Response, Talk, TalkStatus
+from samtal.workenv.talk_context import talk_observation_context
 
 HISTORY_ROWS = 50
 
@@ -268,6 +269,8 @@ def _detail_page(
             talk, as_manager=permissions.is_talk_manager(roles, talk)
         )
         context["history"] = history_for(obj=talk)[:HISTORY_ROWS]
+        # Observations raised in the talk are shown to its two parties only.
+        context.update(talk_observation_context(roles=roles, talk=talk))
     return render(request, "talks/talk_detail.html", context, status=status)
 
 

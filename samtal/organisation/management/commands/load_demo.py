@@ -24,6 +24,7 @@ from samtal.organisation.demo import (
 )
 from samtal.plans.demo import plans_demo_load
 from samtal.talks.demo import talks_demo_load
+from samtal.workenv.demo import workenv_demo_load
 
 
 class Command(BaseCommand):
@@ -62,6 +63,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Unit goals added: {plans.unit_goals_created}. Development plans added: "
             f"{plans.plans_created} (last year's talks agreed plans; the year followed them up)."
+        )
+        workenv = workenv_demo_load()
+        self.stdout.write(
+            f"Work-environment contacts added: {workenv.contacts_created}. Observations and "
+            f"risks added: {workenv.observations_created} (assessed, with actions to follow up)."
         )
         self.stdout.write(self._logins(options["base_url"].rstrip("/")))
 
