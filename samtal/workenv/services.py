@@ -389,6 +389,21 @@ def _clean_action(actor: Any, unit: Unit, data: ActionData) -> dict[str, Any]:
     }
 
 
+def action_add_problems(*, observation: Observation, replaces: Action | None) -> list[str]:
+    """Why no action can be decided now (empty when one can): the forms offer the step only
+    when this is empty, and action_add refuses with it."""
+    if observation.withdrawn_at is not None:
+        return [_("The observation was withdrawn.")]
+    if observation.assessed_at is None:
+        return [_("Assess the risk before deciding an action.")]
+    if replaces is not None:
+        if replaces.status != ActionStatus.NOT_EFFECTIVE:
+            return [_("Only an action that was not effective is replaced by a new one.")]
+        if Action.objects.filter(replaces=replaces).exists():
+            return [_("That action has already been replaced.")]
+    return []
+
+
 def action_add(
     *, actor: Any, observation: Observation, data: ActionData, replaces: Action | None = None
 ) -> Action:
@@ -396,20 +411,13 @@ def action_add(
     with transaction.atomic():
         _require_register(actor, observation.unit)
         current = _locked(observation, None)
-        if current.withdrawn_at is not None:
-            raise TransitionRefused([_("The observation was withdrawn.")])
-        if current.assessed_at is None:
-            raise TransitionRefused([_("Assess the risk before deciding an action.")])
         if replaces is not None:
             replaces = _locked(replaces, None)
             if replaces.observation_id != current.pk:
                 raise PermissionDenied
-            if replaces.status != ActionStatus.NOT_EFFECTIVE:
-                raise TransitionRefused(
-                    [_("Only an action that was not effective is replaced by a new one.")]
-                )
-            if Action.objects.filter(replaces=replaces).exists():
-                raise TransitionRefused([_("That action has already been replaced.")])
+        problems = action_add_problems(observation=current, replaces=replaces)
+        if problems:
+            raise TransitionRefused(problems)
         fields = _clean_action(actor, current.unit, data)
         action = Action.objects.create(
             observation=current,

@@ -424,17 +424,12 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     observation = selectors.register_observation(roles=roles, pk=pk)
     replaces = _replaces(request, roles, observation)
     if request.method == "GET":
-        # Offer only a step that can be taken (the service says the same on a POST).
-        if observation.assessed_at is None:
-            messages.error(request, _("Assess the risk before deciding an action."))
-            return HttpResponseRedirect(_risk_url(pk, "assessment"))
-        if replaces is not None and (
-            replaces.status != ActionStatus.NOT_EFFECTIVE
-            or Action.objects.filter(replaces=replaces).exists()
-        ):
-            messages.error(
-                request, _("Only an action that was not effective is replaced by a new one.")
-            )
+        # Offer only a step that can be taken.
+        problems = services.action_add_problems(observation=observation, replaces=replaces)
+        if problems:
+            messages.error(request, problems[0])
+            if replaces is None or observation.assessed_at is None:
+                return HttpResponseRedirect(_risk_url(pk, "assessment"))
             return HttpResponseRedirect(_action_url(replaces))
     form = _action_form(
         observation.unit, request, request.POST if request.method == "POST" else None
