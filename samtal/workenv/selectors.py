@@ -252,13 +252,6 @@ def register_units(*, roles: Roles) -> list[Unit]:
     return list(Unit.objects.filter(pk__in=register_unit_ids(roles)).order_by("path"))
 
 
-def open_action_count(*, roles: Roles) -> int:
-    """Open actions in the manager's units, for the start page."""
-    return Action.objects.filter(
-        unit_id__in=register_unit_ids(roles), status__in=OPEN_ACTION_STATUSES
-    ).count()
-
-
 def support_contacts() -> list[SupportContact]:
     return list(SupportContact.objects.all())
 
