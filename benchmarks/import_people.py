@@ -342,8 +342,9 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
 # --- database ------------------------------------------------------------------------------
 
 
-def prepare_database(tmp: Path) -> tuple[str, str | None]:
-    """Point DATABASE_URL at a throw-away database; returns (label, admin URL to drop it)."""
+def prepare_database(tmp: Path, name: str = BENCH_DB) -> tuple[str, str | None]:
+    """Point DATABASE_URL at a throw-away database `name` (PostgreSQL) or a file in `tmp`
+    (SQLite); returns (label, admin URL to drop it)."""
     url = os.environ.get("DATABASE_URL", "")
     scheme = urlsplit(url).scheme if url else "sqlite"
     if scheme.startswith("postgres"):
@@ -352,10 +353,10 @@ def prepare_database(tmp: Path) -> tuple[str, str | None]:
         parts = urlsplit(url)
         admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-        return f"PostgreSQL ({parts.hostname}, database {BENCH_DB})", admin_url
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+        return f"PostgreSQL ({parts.hostname}, database {name})", admin_url
     if scheme != "sqlite":
         sys.exit(f"Unsupported DATABASE_URL scheme {scheme!r}: use sqlite or postgres.")
     path = tmp / "bench.sqlite3"
@@ -363,11 +364,11 @@ def prepare_database(tmp: Path) -> tuple[str, str | None]:
     return f"SQLite ({path})", None
 
 
-def drop_database(admin_url: str) -> None:
+def drop_database(admin_url: str, name: str = BENCH_DB) -> None:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 # --- timing --------------------------------------------------------------------------------
