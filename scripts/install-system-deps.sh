@@ -17,6 +17,7 @@ if [[ $mode == test ]]; then
     "/usr/bin/chromium:chromium"
     "msgfmt:gettext"
     "pdftoppm:poppler-utils"
+    "pg_dump:postgresql-client"
   )
 fi
 missing=()
