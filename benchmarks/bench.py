@@ -157,18 +157,6 @@ def measure(sample: scale.Sample, repeat: int) -> list[tuple[str, Timing, Timing
     return results
 
 
-def fresh_database(tmp: Path) -> None:
-    """Drop and create the throw-away database again, so the next size starts from nothing."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.management import call_command
-    from django.db import connections
-
-    connections.close_all()
-    scale.org.prepare_database(tmp, scale.SCALE_DB)
-    ContentType.objects.clear_cache()
-    call_command("migrate", verbosity=0)
-
-
 def report(
     rows: list[Row], large: scale.Sample, people: tuple[int, int], years: int, repeat: int
 ) -> str:
@@ -209,34 +197,51 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
-    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--keep-db", action="store_true", help="keep both databases")
+    parser.add_argument(
+        "--generate-only", action="store_true", help="generate both sizes and keep them"
+    )
+    parser.add_argument(
+        "--measure-only", action="store_true", help="measure data kept by --generate-only"
+    )
     args = parser.parse_args()
+    small_people = max(100, args.people // 10)
+    databases = {"small": f"{scale.SCALE_DB}_small", "large": scale.SCALE_DB}
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        label, admin_url = scale.setup_django(tmp)
+        label, admin_url = scale.setup_django(tmp, create=not args.measure_only)
         from django.conf import settings
 
         settings.ROOT_URLCONF = "floor"
-        print(f"Database: {label}", flush=True)
+        print(f"Server: {label}", flush=True)
+        samples: dict[str, scale.Sample] = {}
+        results: dict[str, list[tuple[str, Timing, Timing]]] = {}
         try:
-            small_people = max(100, args.people // 10)
-            print(f"Generating {small_people:,} people …", flush=True)
-            small = scale.generate(small_people, args.years, tmp)
-            small_results = measure(small, max(3, args.repeat // 5))
-            fresh_database(tmp)
-            print(f"Generating {args.people:,} people …", flush=True)
-            large = scale.generate(args.people, args.years, tmp)
-            large_results = measure(large, args.repeat)
+            if not args.measure_only:
+                for size, people in (("small", small_people), ("large", args.people)):
+                    print(f"Generating {people:,} people in {databases[size]} …", flush=True)
+                    scale.fresh_database(admin_url, databases[size])
+                    scale.generate(people, args.years, tmp)
+            if args.generate_only:
+                return
+            for size in ("small", "large"):
+                scale.use_database(databases[size])
+                samples[size] = scale.sample_find()
+                print(f"Measuring {databases[size]} …", flush=True)
+                repeat = args.repeat if size == "large" else max(3, args.repeat // 5)
+                results[size] = measure(samples[size], repeat)
         finally:
-            if not args.keep_db:
-                scale.drop(admin_url)
+            if not (args.keep_db or args.generate_only):
+                for name in databases.values():
+                    scale.drop(admin_url, name)
     rows = [
         Row(name, small_timing.queries, page_timing, floor_timing)
         for (name, small_timing, _f), (_n, page_timing, floor_timing) in zip(
-            small_results, large_results, strict=True
+            results["small"], results["large"], strict=True
         )
     ]
-    text = report(rows, large, (small_people, args.people), args.years, args.repeat)
+    people = (small_people, args.people)
+    text = report(rows, samples["large"], people, args.years, args.repeat)
     args.output.write_text(text, encoding="utf-8")
     print(text)
 

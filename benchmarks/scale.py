@@ -332,7 +332,7 @@ def generate(people: int, years: int, tmp: Path, *, seed: int = 8) -> Sample:
     seconds["import of the organisation"] = seconds_import
     version = default_template_install(actor=None)
     questions = _questions(version)
-    hr = hr_user(f"scale-{people}")
+    hr_user(f"scale-{people}")  # HR for the whole organisation (sample_find finds them)
 
     today = timezone.localdate()
     now = timezone.now()
@@ -348,7 +348,6 @@ def generate(people: int, years: int, tmp: Path, *, seed: int = 8) -> Sample:
     severities = list(Severity.values)
     activity_types = list(ActivityType.values)
     first_year = today.year - years + 1
-    this_round_id = 0
     sample_talk = 0
 
     generated = [
@@ -401,8 +400,6 @@ def generate(people: int, years: int, tmp: Path, *, seed: int = 8) -> Sample:
                     last_launch_created=len(staff),
                 )
                 round_.units.set([root])
-                if current:
-                    this_round_id = round_.pk
                 shares = THIS_ROUND if current else PAST_ROUND
                 talk_ids = loader.ids(Talk, len(staff))
                 talks: list[tuple[Any, ...]] = []  # (talk, employee, unit, manager, status, time)
@@ -564,23 +561,65 @@ def generate(people: int, years: int, tmp: Path, *, seed: int = 8) -> Sample:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     seconds["ANALYZE"] = time.perf_counter() - analyze_started
-    seconds["total"] = time.perf_counter() - started
 
     talk = Talk.objects.select_related("employee", "manager").get(pk=sample_talk)
     sample_version(talk)
-    faculty = root.children.order_by("pk").first()
+    seconds["total"] = time.perf_counter() - started
+    # What was written stays with the data, for a later `bench.py --measure-only`.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_scale_run (info jsonb)")
+        cursor.execute(
+            "INSERT INTO bench_scale_run VALUES (%s::jsonb)",
+            [
+                json.dumps(
+                    {
+                        "people": people,
+                        "counts": loader.written,
+                        "table_seconds": loader.seconds,
+                        "seconds": seconds,
+                    }
+                )
+            ],
+        )
+    return sample_find()
+
+
+def sample_find() -> Sample:
+    """The sample people and objects of the generated data in the current database."""
+    from django.db import connection
+
+    from samtal.accounts.models import User
+    from samtal.organisation.models import Unit
+    from samtal.talks.models import Round, Talk
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT info FROM bench_scale_run")
+        row = cursor.fetchone()
+    info = row[0] if isinstance(row[0], dict) else json.loads(row[0])
+    round_ = Round.objects.order_by("-year").first()
+    assert round_ is not None
+    # The last agreed talk of this year's round (the one sample_version wrote).
+    talk = (
+        Talk.objects.select_related("employee", "manager")
+        .filter(round=round_, status="agreed")
+        .order_by("-pk")
+        .first()
+    )
+    assert talk is not None
+    faculty = Unit.objects.filter(parent__code="UNI").order_by("pk").first()
     assert faculty is not None
+    hr = User.objects.get(email=f"bench-hr-scale-{info['people']}@example.se")
     return Sample(
         hr_user_id=hr.pk,
         employee_user_id=talk.employee.user_id,
         manager_user_id=talk.manager.user_id,
         talk_id=talk.pk,
-        round_id=this_round_id,
+        round_id=round_.pk,
         faculty_id=faculty.pk,
-        year=today.year,
-        counts=dict(loader.written),
-        table_seconds=dict(loader.seconds),
-        seconds=seconds,
+        year=round_.year,
+        counts=info["counts"],
+        table_seconds=info["table_seconds"],
+        seconds=info["seconds"],
     )
 
 
@@ -873,9 +912,20 @@ def _workenv(
     loader.copy(action_model, actions)
 
 
-def setup_django(tmp: Path) -> tuple[str, str | None]:
-    """Point Django at a throw-away database (as the other benchmarks) and migrate it."""
-    label, admin_url = org.prepare_database(tmp, SCALE_DB)
+def setup_django(tmp: Path, *, create: bool = True) -> tuple[str, str | None]:
+    """Point Django at the throw-away database SCALE_DB (created afresh and migrated unless
+    `create` is false, to measure data generated before)."""
+    if create:
+        label, admin_url = org.prepare_database(tmp, SCALE_DB)
+    else:
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(os.environ.get("DATABASE_URL", ""))
+        if not parts.scheme.startswith("postgres"):
+            sys.exit("The scale data is on PostgreSQL: set DATABASE_URL.")
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{SCALE_DB}"))
+        admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+        label = f"PostgreSQL ({parts.hostname}, database {SCALE_DB})"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -886,16 +936,40 @@ def setup_django(tmp: Path) -> tuple[str, str | None]:
     settings.DEBUG = False  # do not keep every query in memory
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("migrate", verbosity=0)
+    if create:
+        call_command("migrate", verbosity=0)
     return label, admin_url
 
 
-def drop(admin_url: str | None) -> None:
+def use_database(name: str) -> None:
+    """Switch Django's connection to the database `name` on the same server."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, connections
+
+    connections.close_all()
+    connection.settings_dict["NAME"] = name
+    ContentType.objects.clear_cache()
+
+
+def fresh_database(admin_url: str | None, name: str) -> None:
+    """Create the database `name` afresh, switch to it and migrate it."""
+    import psycopg
+    from django.core.management import call_command
+
+    assert admin_url is not None
+    use_database(name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    call_command("migrate", verbosity=0)
+
+
+def drop(admin_url: str | None, name: str = SCALE_DB) -> None:
     if admin_url:
         from django.db import connections
 
         connections.close_all()
-        org.drop_database(admin_url, SCALE_DB)
+        org.drop_database(admin_url, name)
 
 
 def report(sample: Sample) -> list[str]:
