@@ -7,7 +7,7 @@ PORT ?= 8000
 # The demo and the tests run with DEBUG on and the development secret; production sets its own.
 DEV_ENV := DEBUG=true
 
-.PHONY: demo test install install-dev lint typecheck test-sqlite test-postgres messages bench-import bench-rounds bench-plans bench-workenv clean
+.PHONY: demo test install install-dev lint typecheck test-sqlite test-postgres test-ops messages bench-import bench-rounds bench-plans bench-workenv bench load clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,15 @@ test-postgres: install-dev
 
 test: lint typecheck test-sqlite test-postgres
 
+# Two app instances, task worker and PostgreSQL faults (tests/ops, on request, a few minutes):
+# gunicorn, db_worker and send_reminders as real processes on loopback, on the database
+# samtal_ops (created and dropped) and a private cluster on port 55432. Needs PostgreSQL at
+# 127.0.0.1:5432; a missing prerequisite fails the run.
+OPS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/samtal_ops
+
+test-ops: install-dev
+	$(DEV_ENV) SAMTAL_OPS=1 DATABASE_URL=$(OPS_DATABASE_URL) $(VENV)/bin/pytest tests/ops -p no:cacheprovider
+
 messages: install-dev
 	$(DEV_ENV) $(PY) manage.py makemessages -l sv -l en --no-obsolete --add-location file \
 	  --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=benchmarks
@@ -75,6 +84,28 @@ bench-plans: install-dev
 
 bench-workenv: install-dev
 	$(DEV_ENV) $(PY) benchmarks/workenv.py
+
+# The key pages at 100 000 people and five years against their floors, on PostgreSQL (on
+# request, about half an hour); writes docs/performance.md. BENCH_ARGS="--people 20000" etc.
+bench: install-dev
+	@url=$$(PY=$(PY) ./scripts/postgres-url.sh); \
+	if [ -z "$$url" ]; then echo "make bench needs PostgreSQL at 127.0.0.1:5432 (or DATABASE_URL)."; exit 1; fi; \
+	$(DEV_ENV) DATABASE_URL=$$url $(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+# The load test of the busy weeks (on request): gunicorn on PostgreSQL driven by locust, then
+# every acknowledged write checked in the database. See benchmarks/README.md, "Load".
+PEOPLE ?= 20000
+USERS ?= 30
+SPAWN_RATE ?= 2
+RUN_TIME ?= 3m
+
+$(VENV)/.load: requirements/load.txt $(VENV)/.dev
+	$(PY) -m pip install --quiet -r requirements/load.txt
+	touch $@
+
+load: $(VENV)/.load
+	$(DEV_ENV) $(PY) benchmarks/load/run.py --people $(PEOPLE) --users $(USERS) \
+	  --spawn-rate $(SPAWN_RATE) --run-time $(RUN_TIME) $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .test.sqlite3
