@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "samtal.core",
@@ -47,7 +48,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, which answers static files itself: every response gets the policy.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session middleware, so a database that cannot load a session answers 503 too.
+    "samtal.core.database_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +91,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer fails the request after this long, not the kernel's
+    # TCP timeout (minutes); a restarting server refuses at once anyway.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server and a worker share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -146,6 +157,11 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Samtal <samtal@localhost>")
+# Seconds each step of the SMTP conversation may take (Django's default is to wait forever).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+# A worker's claim on an email it is sending lasts this long; after it, another worker takes the
+# email over (the first one died). Keep it well above a slow send (several EMAIL_TIMEOUT steps).
+SAMTAL_EMAIL_LEASE_SECONDS = env_int("SAMTAL_EMAIL_LEASE_SECONDS", 300, minimum=1)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work: emails are queued in the database and sent by `manage.py db_worker`.
@@ -165,12 +181,45 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Preloading commits the whole registered domain (the university's, not just Samtal's host)
 # to HTTPS in browsers for good, so it stays an explicit choice and is no deploy warning.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-if env_bool("SECURE_PROXY_SSL_HEADER", False):
+_BEHIND_PROXY = env_bool("SECURE_PROXY_SSL_HEADER", False)
+if _BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of Samtal append the client's address to X-Forwarded-For;
+# 0 trusts only REMOTE_ADDR (a client can write any X-Forwarded-For it likes).
+SAMTAL_TRUSTED_PROXY_COUNT = env_int(
+    "SAMTAL_TRUSTED_PROXY_COUNT", 1 if _BEHIND_PROXY else 0, minimum=0
+)
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): only Samtal's own files run or style a page; no inline
+# script or style, no eval (htmx is told so in base.html), no framing, forms post only here.
+# data: images are Pico's icons (SVG in its CSS) and the empty favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Login rate limiting, counted in the database so that all app instances share it. After
+# SAMTAL_LOGIN_FAILURE_LIMIT failed logins for one email address from one client address within
+# SAMTAL_LOGIN_LOCKOUT_MINUTES, that pair is refused for SAMTAL_LOGIN_LOCKOUT_MINUTES; after
+# SAMTAL_LOGIN_IP_FAILURE_LIMIT failures from one client address (any email: password spraying),
+# the address is. Many users behind one NAT share an address: raise the address limit for them.
+SAMTAL_LOGIN_FAILURE_LIMIT = env_int("SAMTAL_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+SAMTAL_LOGIN_IP_FAILURE_LIMIT = env_int("SAMTAL_LOGIN_IP_FAILURE_LIMIT", 50, minimum=1)
+SAMTAL_LOGIN_LOCKOUT_MINUTES = env_int("SAMTAL_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 
 # Imports of 100 000 rows arrive as one file; keep it on disk, not in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -113,3 +113,37 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()}"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted for one email address from one client address, and for one client
+    address whatever the email. Kept in the database so that every app instance behind the load
+    balancer sees the same counts. Written only by accounts.services."""
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", _("email address from one client address")
+        ADDRESS = "address", _("client address")
+
+    scope = models.CharField(_("counted for"), max_length=10, choices=Scope.choices)
+    # An IPv4 address, or the /64 network of an IPv6 address (one subscriber's whole range).
+    address = models.CharField(_("client address"), max_length=64)
+    # What was typed as the email address, normalised; empty for the address scope.
+    username = models.CharField(_("email address"), max_length=254, blank=True)
+    failures = models.PositiveIntegerField(_("failed logins"), default=0)
+    window_start = models.DateTimeField(_("first failure"))
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # When the row no longer matters (window over, lock over); expired rows are deleted.
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "address", "username"], name="unique_login_throttle"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = f"{self.username} from {self.address}" if self.username else self.address
+        return f"{who}: {self.failures} failures"

@@ -50,7 +50,11 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
+    # bypass_csp: the pages' Content-Security-Policy would block the axe-core script that
+    # axe_violations() injects. tests/e2e/test_security.py runs pages with the policy enforced.
+    context = browser.new_context(
+        locale="sv-SE", viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.base_url = live_server.url

@@ -1,27 +1,35 @@
-"""The outbox: a unique key queues an email once, a claim is a conditional update, two drains
-never send the same email, and a broken email fails alone."""
+"""The outbox: a unique key queues an email once, a claim is a conditional update with a lease,
+two drains never send the same email, a broken email fails alone, and a worker that dies or is
+told to stop leaves at most the one email it was sending, taken over after the lease."""
 
 from __future__ import annotations
 
 import datetime as dt
+import signal
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone, translation
+from django_tasks.backends.dummy import DummyBackend
 
 from samtal.accounts.tests.factories import UserFactory
 from samtal.core import emails
 from samtal.core.emails import (
+    MAX_ATTEMPTS,
     RENDERERS,
+    TAKEOVER_MARGIN,
     RenderedEmail,
+    email_lease,
+    email_message_id,
     email_queue,
     email_queue_many,
     emails_release_stale,
     emails_send_pending,
 )
 from samtal.core.models import OutgoingEmail
+from samtal.core.tasks import send_queued_emails, stop_requested
 
 
 @pytest.fixture
@@ -49,8 +57,26 @@ def user(db):
     return UserFactory(email="mottagare@example.se")
 
 
+@pytest.fixture
+def deferred_tasks(settings):
+    """Tasks are recorded, not run (the dummy backend accepts a run_after, like the database
+    queue), so a test sees which drains a drain queued."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    backend = send_queued_emails.get_backend()
+    assert isinstance(backend, DummyBackend)
+    backend.clear()
+    return backend.results
+
+
 def queue(user, key: str = "k1", **params) -> bool:
     return email_queue(key=key, kind="test_kind", recipient_id=user.pk, params=params)
+
+
+def lease_ran_out(*keys: str) -> None:
+    """The worker holding these emails stopped answering a lease ago."""
+    OutgoingEmail.objects.filter(key__in=keys).update(
+        claimed_at=timezone.now() - email_lease() - dt.timedelta(seconds=1)
+    )
 
 
 def test_a_key_is_queued_once(user, rendered):
@@ -118,19 +144,21 @@ def test_nothing_is_queued_when_the_transaction_rolls_back(
     assert mail.outbox == []
 
 
-def test_claim_marks_sending(user, rendered):
-    for key in ("a", "b", "c"):
+def test_a_claim_takes_one_email_and_counts_the_attempt(user, rendered):
+    for key in ("a", "b"):
         queue(user, key=key)
-    claimed = emails._claim(2)
-    assert len(claimed) == 2
-    rows = OutgoingEmail.objects.filter(pk__in=claimed)
-    assert {e.status for e in rows} == {"sending"}
-    assert all(e.claimed_at is not None for e in rows)
+    claimed = emails._claim_next()
+    assert claimed is not None
+    assert claimed.key == "a"
+    row = OutgoingEmail.objects.get(key="a")
+    assert (row.status, row.attempts) == ("sending", 1)
+    assert row.claimed_at is not None
+    assert OutgoingEmail.objects.get(key="b").status == "pending"
     # A second worker gets only what is left.
-    assert emails._claim(10) == list(
-        OutgoingEmail.objects.exclude(pk__in=claimed).values_list("pk", flat=True)
-    )
-    assert emails._claim(10) == []
+    second = emails._claim_next()
+    assert second is not None
+    assert second.key == "b"
+    assert emails._claim_next() is None
 
 
 def test_two_drains_do_not_send_twice(user, rendered):
@@ -144,17 +172,152 @@ def test_two_drains_do_not_send_twice(user, rendered):
 def test_a_drain_leaves_what_another_worker_claimed(user, rendered):
     for key in ("a", "b"):
         queue(user, key=key)
-    other_workers = emails._claim(1)
+    other_workers = emails._claim_next()
+    assert other_workers is not None
     assert emails_send_pending() == 1
     assert [m.subject for m in mail.outbox] == ["Test b"]
-    assert OutgoingEmail.objects.get(pk=other_workers[0]).status == "sending"
+    assert OutgoingEmail.objects.get(pk=other_workers.pk).status == "sending"
 
 
-def test_the_limit_is_respected(user, rendered):
+def test_an_email_held_by_a_dead_worker_is_taken_over_after_the_lease(user, rendered):
+    queue(user, key="a")
+    assert emails._claim_next() is not None  # a worker claims it and is killed
+    assert emails_send_pending() == 0  # within the lease, nobody else sends it
+    lease_ran_out("a")
+    assert emails_send_pending() == 1
+    email = OutgoingEmail.objects.get()
+    assert (email.status, email.attempts) == ("sent", 2)
+    assert [m.subject for m in mail.outbox] == ["Test a"]
+
+
+def test_an_email_that_kills_its_worker_every_time_is_given_up(user, rendered):
+    queue(user, key="a")
+    OutgoingEmail.objects.update(status="sending", attempts=MAX_ATTEMPTS)
+    lease_ran_out("a")
+    assert emails_send_pending() == 0
+    email = OutgoingEmail.objects.get()
+    assert (email.status, email.claimed_at) == ("failed", None)
+    assert "stopped while sending" in email.error
+    assert mail.outbox == []
+
+
+def test_a_drain_tries_a_failing_email_once(user, monkeypatch):
+    """A failed attempt waits for the next drain instead of being retried at once."""
+
+    def failing(email: OutgoingEmail) -> RenderedEmail:
+        raise OSError("mail server down")
+
+    monkeypatch.setitem(RENDERERS, "test_failing", failing)
+    email_queue(key="x", kind="test_failing", recipient_id=user.pk)
+    assert emails_send_pending() == 0
+    email = OutgoingEmail.objects.get()
+    assert (email.status, email.attempts, email.claimed_at) == ("pending", 1, None)
+
+
+def test_the_limit_is_respected_and_a_drain_queued_for_the_rest(
+    user, rendered, deferred_tasks, django_capture_on_commit_callbacks
+):
     for key in ("a", "b", "c"):
         queue(user, key=key)
-    assert emails_send_pending(limit=2) == 2
-    assert emails_send_pending(limit=2) == 1
+    deferred_tasks.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert emails_send_pending(limit=2) == 2
+    assert OutgoingEmail.objects.get(key="c").status == "pending"
+    now_drains = [r for r in deferred_tasks if r.task.run_after is None]
+    assert len(now_drains) == 1
+    deferred_tasks.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert emails_send_pending(limit=2) == 1
+    assert [r for r in deferred_tasks if r.task.run_after is None] == []
+
+
+def test_the_first_claim_queues_a_takeover_drain_for_when_the_lease_ends(
+    user, rendered, deferred_tasks
+):
+    for key in ("a", "b"):
+        queue(user, key=key)
+    deferred_tasks.clear()
+    before = timezone.now()
+    assert emails_send_pending() == 2
+    [takeover] = deferred_tasks
+    assert takeover.task.run_after is not None
+    assert (
+        before + email_lease() + TAKEOVER_MARGIN
+        <= takeover.task.run_after
+        <= timezone.now() + email_lease() + TAKEOVER_MARGIN
+    )
+    deferred_tasks.clear()
+    assert emails_send_pending() == 0
+    assert deferred_tasks == []  # nothing sent, nothing to take over
+
+
+def test_a_stop_request_finishes_the_current_email_and_leaves_the_rest(
+    user, rendered, deferred_tasks, django_capture_on_commit_callbacks
+):
+    for key in ("a", "b", "c"):
+        queue(user, key=key)
+    deferred_tasks.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = emails_send_pending(should_stop=lambda: len(mail.outbox) >= 1)
+    assert sent == 1
+    assert dict(OutgoingEmail.objects.values_list("key", "status")) == {
+        "a": "sent",
+        "b": "pending",
+        "c": "pending",
+    }
+    assert not OutgoingEmail.objects.filter(key__in=["b", "c"], claimed_at__isnull=False)
+    # The next worker continues at once rather than after a lease.
+    assert len([r for r in deferred_tasks if r.task.run_after is None]) == 1
+
+
+def test_an_email_sent_again_has_the_same_message_id(user, rendered, settings):
+    settings.SAMTAL_BASE_URL = "https://samtal.example.se"
+    for key in ("a", "b"):
+        queue(user, key=key)
+    emails_send_pending()
+    OutgoingEmail.objects.filter(key="a").update(status="pending")
+    emails_send_pending()
+    ids = [(m.subject, m.extra_headers["Message-ID"]) for m in mail.outbox]
+    first_a, first_b, again_a = ids
+    assert first_a == again_a
+    assert first_a[1] != first_b[1]
+    assert first_a[1] == email_message_id(OutgoingEmail.objects.get(key="a"))
+    assert first_a[1].endswith("@samtal.example.se>")
+    assert "Message-ID: " + first_a[1] in mail.outbox[0].message().as_string()
+
+
+def test_a_stop_signal_raises_the_flag_and_reaches_the_workers_handler():
+    seen: list[int] = []
+    earlier = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    try:
+        with stop_requested() as stopping:
+            assert not stopping()
+            signal.raise_signal(signal.SIGTERM)
+            assert stopping()
+            assert seen == [signal.SIGTERM]
+        signal.raise_signal(signal.SIGTERM)  # the earlier handler is back
+        assert seen == [signal.SIGTERM, signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, earlier)
+
+
+def test_a_stop_signal_with_the_default_action_is_raised_again_after_the_email(monkeypatch):
+    raised: list[int] = []
+    monkeypatch.setattr("samtal.core.tasks.signal.raise_signal", raised.append)
+    earlier = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with stop_requested() as stopping:
+            # What the kernel would deliver; the handler is called directly so that nothing
+            # can terminate the test run.
+            handler = signal.getsignal(signal.SIGTERM)
+            assert callable(handler)
+            handler(signal.SIGTERM, None)
+            assert stopping()
+            assert raised == []
+        assert raised == [signal.SIGTERM]
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, earlier)
 
 
 def test_an_unknown_kind_fails_cleanly_and_the_rest_go_out(user, rendered):
@@ -211,10 +374,9 @@ def test_rendered_in_the_recipients_language(language, user, rendered):
 def test_release_stale_offers_again_only_old_claims(user, rendered):
     for key in ("old", "recent"):
         queue(user, key=key)
-    emails._claim(2)
-    OutgoingEmail.objects.filter(key="old").update(
-        claimed_at=timezone.now() - emails.STALE_CLAIM - dt.timedelta(seconds=1)
-    )
+    emails._claim_next()
+    emails._claim_next()
+    lease_ran_out("old")
     assert emails_release_stale() == 1
     assert dict(OutgoingEmail.objects.values_list("key", "status")) == {
         "old": "pending",
