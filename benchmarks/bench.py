@@ -164,7 +164,8 @@ def report(
         "# Performance",
         "",
         "Written by `make bench` (`benchmarks/bench.py`); see benchmarks/README.md for how the",
-        "data is generated and what each floor query returns. Do not edit by hand: run it again.",
+        "data is generated, what each floor query returns, and why a page misses its target and",
+        "what would fix it. Do not edit by hand: run it again.",
         "",
         f"- Run on {dt.date.today().isoformat()}: {platform.node()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, PostgreSQL on the same host.",
