@@ -224,7 +224,12 @@ def _parse_csv(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
     lines = io.StringIO(text, newline="")
     first = lines.readline()
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = _check_header(next(csv.reader([first], delimiter=delimiter), []))
+    try:
+        header = _check_header(next(csv.reader([first], delimiter=delimiter), []))
+    except csv.Error as exc:  # a header line longer than the csv module reads
+        raise FileFormatError(
+            _("the CSV cannot be read (%(error)s).") % {"error": exc}, line=1
+        ) from None
     reader = csv.reader(lines, delimiter=delimiter)
     next_line = 2  # the header was read outside the reader
     try:

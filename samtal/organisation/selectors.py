@@ -39,6 +39,8 @@ def unit_tree(*, roles: Roles) -> list[UnitNode]:
 
 
 def unit_get(*, roles: Roles, code: str) -> Unit | None:
+    if "\x00" in code:
+        return None  # no code holds one, and PostgreSQL refuses to compare text with it
     return Unit.objects.filter(units_visible_q(roles), code=code).select_related("parent").first()
 
 
@@ -104,6 +106,8 @@ def people_visible(*, roles: Roles) -> QuerySet[Person]:
 
 
 def person_get(*, roles: Roles, employee_number: str) -> Person | None:
+    if "\x00" in employee_number:
+        return None  # as in unit_get
     return (
         Person.objects.filter(people_visible_q(roles), employee_number=employee_number)
         .select_related("unit", "manager", "user")

@@ -14,6 +14,7 @@ from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from samtal.core.spreadsheets import cell_text
 from samtal.organisation.models import Unit
 from samtal.workenv.annual import AnnualReport, Table, annual_follow_up
 from samtal.workenv.figures import Cell
@@ -70,10 +71,8 @@ def annual_pdf(unit: Unit, *, year: int, language: str) -> bytes:
 
 
 def _text(value: str) -> str:
-    """A spreadsheet must not read a name or the summary as a formula (CSV injection)."""
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """A name or the summary as a spreadsheet may hold it: never read as a formula."""
+    return cell_text(value)
 
 
 def _value(cell: Cell) -> str | int:

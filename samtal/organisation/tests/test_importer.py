@@ -212,6 +212,13 @@ def test_empty_file(data):
     assert file_error(data) == [(1, "")]
 
 
+@pytest.mark.parametrize("line", [b"A" * (1024 * 1024), b'"' + b"A" * 200_000 + b'"'])
+def test_a_header_longer_than_the_csv_module_reads_is_an_error(line):
+    # The csv module refuses a field over 128 KB: on the header line that was a 500
+    # (hostile-input suite); on the other lines it was already a file error.
+    assert file_error(line + b"\n") == [(1, "")]
+
+
 def test_text_that_is_not_utf8_is_reported_on_its_own_line():
     rows = [person_row(str(n)) for n in range(1, 400)]  # well past one read buffer
     data = csv_bytes(rows).replace(b"p300@", "Åsa300@".encode("latin-1"))

@@ -221,6 +221,13 @@ def test_unknown_person_is_404(login, hr):
     assert not AuditLogEntry.objects.exists()
 
 
+def test_an_employee_number_with_a_nul_is_404(login, hr, employee):
+    # PostgreSQL refuses to compare text holding a NUL: this was a 500 (hostile-input suite).
+    number = f"{employee.employee_number}\x00"
+    response = login(hr).get(reverse("organisation:person_detail", args=[number]))
+    assert response.status_code == 404
+
+
 def test_inactive_person_is_marked(login, hr, dept):
     gone = PersonFactory(unit=dept, is_active=False)
     response = login(hr).get(person_url(gone))

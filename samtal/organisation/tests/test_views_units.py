@@ -132,6 +132,14 @@ def test_unit_detail_unknown_code_is_404(login, hr):
     assert login(hr).get(detail("NOPE")).status_code == 404
 
 
+def test_a_code_with_a_nul_is_404(login, hr, dept, employee):
+    # PostgreSQL refuses to compare text holding a NUL: this was a 500 (hostile-input suite).
+    client = login(hr)
+    assert client.get(detail("DE\x00P")).status_code == 404
+    response = client.post(add_url("DE\x00P"), {"person": employee.employee_number})
+    assert response.status_code == 404
+
+
 def test_unit_detail_for_scoped_hr(login, dept_hr, dept, faculty, other_dept):
     client = login(dept_hr)
     response = client.get(detail("DEP"))

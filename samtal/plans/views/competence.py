@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from samtal.accounts.permissions import get_roles, path_in_scope
+from samtal.core.spreadsheets import cell_text
 from samtal.organisation.models import Unit
 from samtal.plans.competence import (
     ActivityFigures,
@@ -145,10 +146,8 @@ def competence_needs(request: HttpRequest) -> HttpResponse:
 
 
 def _text(value: str) -> str:
-    """A spreadsheet must not read a unit's name as a formula (CSV/formula injection)."""
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """A unit's name as a spreadsheet may hold it: never read as a formula."""
+    return cell_text(value)
 
 
 def _activity_values(figures: ActivityFigures | None) -> list[Any]:

@@ -143,6 +143,18 @@ def test_names_are_not_read_as_formulas(login, hr, launched, employee):
     assert "'=HYPERLINK(1) Medarbetare" in [row[0] for row in sheet]
 
 
+def test_control_characters_in_names_do_not_break_the_workbook(login, hr, launched, employee):
+    # An Excel file cannot hold them (openpyxl refused the cell): this was a 500 (hostile-input
+    # suite). They are left out, of the CSV too.
+    employee.first_name = "Er\x0bik\x01"
+    employee.save()
+    response = login(hr).get(export(launched, "talks", "xlsx"))
+    assert response.status_code == 200
+    assert "Erik Medarbetare" in [row[0] for row in xlsx_rows(response)]
+    rows = csv_rows(login(hr).get(export(launched, "talks", "csv")))
+    assert "Erik Medarbetare" in [row[0] for row in rows]
+
+
 def test_streamed_export_keeps_the_request_language(client, login, hr, launched):
     """The CSV is written after the view returns: it must still be in the user's language."""
     client.cookies["samtal_language"] = "sv"

@@ -210,6 +210,18 @@ def test_a_stale_autosave_is_refused_until_the_user_chooses(login, talk, employe
     assert answer_of(talk, employee, "tasks").text == "This tab"
 
 
+@pytest.mark.parametrize("take_over", ["²", "1" * 40, "-1", "abc"])
+def test_a_take_over_that_is_no_revision_is_ignored(login, talk, employee, take_over):
+    # "²".isdigit() is true but int() refuses it: this was a 500 (hostile-input suite).
+    save(talk, employee, "tasks", "Other tab")
+    client = login(employee)
+    data = {"revision": 0, "text": "This tab", "take_over": take_over}
+    response = client.post(save_url(talk, "tasks"), data, **HTMX)
+    assert response.status_code == 200
+    assert "Not saved" in response.content.decode()
+    assert answer_of(talk, employee, "tasks").text == "Other tab"
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [("bad\x00text", "NUL"), ("x" * 10001, "10000"), ("y" * 12000, "10000")],
@@ -307,6 +319,14 @@ def test_sharing_another_persons_answer_shares_nothing(login, talk, employee, ma
     )
     response = login(employee).post(url("answers_share", talk), {"question": foreign.pk})
     assert any("Nothing was shared" in m for m in messages_of(response))
+    assert answer_of(talk, employee, "tasks").shared_at is None
+
+
+@pytest.mark.parametrize("raw", ["²", "abc", "1" * 40, "-1"])
+def test_sharing_a_question_that_is_no_id_is_404(login, talk, employee, raw):
+    save(talk, employee, "tasks", "My answer")
+    response = login(employee).post(url("answers_share", talk), {"question": raw})
+    assert response.status_code == 404
     assert answer_of(talk, employee, "tasks").shared_at is None
 
 

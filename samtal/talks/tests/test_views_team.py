@@ -139,6 +139,15 @@ def test_manager_offers_an_extra_talk(login, manager, employee, colleague):
     assert talk.status == TalkStatus.OFFERED
 
 
+@pytest.mark.parametrize("raw", ["²", "abc", "1" * 40])
+def test_a_preselected_employee_that_is_no_id_is_ignored(login, manager, employee, raw):
+    # "²".isdigit() is true but int() refuses it: this was a 500 (hostile-input suite).
+    published_version()
+    response = login(manager).get(EXTRA, {"employee": raw})
+    assert response.status_code == 200
+    assert response.context["form"]["employee"].value() is None  # nobody preselected
+
+
 def test_an_extra_talk_only_with_own_reports(login, manager, employee, other_employee):
     version = published_version()
     response = login(manager).post(

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from samtal.accounts.permissions import Roles, get_roles
 from samtal.core.exceptions import EditConflict, TransitionRefused
+from samtal.core.params import int_param
 from samtal.organisation.models import Person
 from samtal.plans import selectors as plan_selectors
 from samtal.plans.permissions import plan_access
@@ -313,8 +314,8 @@ def afterwards(request: HttpRequest, pk: int) -> HttpResponse:
 def _revision(request: HttpRequest, form_revision: int) -> int:
     """The revision to save over: the form's, or the newer one the user chose to replace
     after being shown it (the "Save my text instead" button of a conflict)."""
-    take_over = request.POST.get("take_over", "")
-    return int(take_over) if take_over.isdigit() else form_revision
+    take_over = int_param(request.POST.get("take_over"))
+    return take_over if take_over is not None else form_revision
 
 
 def _state(
@@ -438,9 +439,10 @@ def answers_share(request: HttpRequest, pk: int) -> HttpResponse:
     asked = None
     question_id = request.POST.get("question", "")
     if question_id:
-        if not question_id.isdigit():
+        number = int_param(question_id)
+        if number is None:
             raise Http404
-        asked = get_object_or_404(Question, pk=int(question_id))
+        asked = get_object_or_404(Question, pk=number)
     count = preparation.answers_share(talk=side.talk, actor=request.user, question=asked)
     if count:
         messages.success(

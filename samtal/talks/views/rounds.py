@@ -36,6 +36,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from samtal.accounts.permissions import Roles, get_roles, path_in_scope, scope_q
 from samtal.core.exceptions import EditConflict, TransitionRefused
+from samtal.core.params import int_param
+from samtal.core.spreadsheets import cell_text
 from samtal.organisation.models import EmploymentCategory, Unit
 from samtal.talks import selectors, services
 from samtal.talks.forms.rounds import RoundForm, TalkFilterForm, round_initial
@@ -67,9 +69,12 @@ def _round_or_404(roles: Roles, pk: int) -> Round:
 
 def _unit_in_scope(roles: Roles, value: str) -> Unit:
     """A unit by code (or id) within the HR scope, or 404."""
+    if "\x00" in value:
+        raise Http404  # no code has one (and PostgreSQL cannot compare text holding it)
     query = Q(code=value)
-    if value.isdigit():
-        query |= Q(pk=int(value))
+    number = int_param(value)
+    if number is not None:
+        query |= Q(pk=number)
     found = list(Unit.objects.filter(scope_q(roles.hr_paths, field="path")).filter(query)[:2])
     if not found:
         raise Http404
@@ -508,10 +513,8 @@ def round_without_manager(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _cell(value: Any) -> Any:
-    """A spreadsheet must not read a name as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """A name as a spreadsheet may hold it: never read as a formula (CSV/formula injection)."""
+    return cell_text(value) if isinstance(value, str) else value
 
 
 def _count_headings() -> list[str]:

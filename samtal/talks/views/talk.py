@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from samtal.accounts.permissions import Roles, get_roles
 from samtal.core.exceptions import EditConflict, TransitionRefused
+from samtal.core.params import int_param
 from samtal.core.selectors import history_for
 from samtal.organisation import selectors as org_selectors
 from samtal.organisation.models import Person
@@ -195,8 +196,9 @@ def extra_start(request: HttpRequest) -> HttpResponse:
     assert roles.person_id is not None
     reports = org_selectors.reports_of(person_id=roles.person_id)
     initial = {}
-    if request.GET.get("employee", "").isdigit():
-        initial["employee"] = int(request.GET["employee"])
+    employee = int_param(request.GET.get("employee"))
+    if employee is not None:
+        initial["employee"] = employee
     form = ExtraStartForm(request.POST or None, reports=reports, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

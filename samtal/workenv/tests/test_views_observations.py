@@ -190,6 +190,14 @@ def test_routine_category_shows_the_routine_and_keeps_no_details(
     assert f'href="{record_url(talk)}#work-environment"' in page
 
 
+@pytest.mark.parametrize("raw", ["²", "abc", "1" * 40])
+def test_the_routine_with_a_talk_that_is_no_id_has_no_way_back(login, talk, employee, raw):
+    # "²".isdigit() is true but int() refuses it: this was a 500 (hostile-input suite).
+    response = login(employee).get(reverse("workenv:routine"), {"talk": raw})
+    assert response.status_code == 200
+    assert record_url(talk) not in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "status",
     [TalkStatus.OFFERED, TalkStatus.BOOKED, TalkStatus.CANCELLED, TalkStatus.DECLINED],

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from samtal.accounts.permissions import Roles, get_roles
 from samtal.core.exceptions import EditConflict, TransitionRefused
 from samtal.core.forms import RevisionMixin
+from samtal.core.params import int_param
 from samtal.talk_templates.models import Question
 from samtal.talks.forms.talk import add_service_errors
 from samtal.talks.models import Record, Talk
@@ -335,9 +336,9 @@ def routine(request: HttpRequest) -> HttpResponse:
     """The employer's routine for victimisation, harassment and discrimination, and whom to
     turn to; anyone logged in. `?talk=` (a talk of the user's) adds the way back to it."""
     back_url = ""
-    raw = request.GET.get("talk", "")
-    if raw.isdigit():
-        talk = Talk.objects.filter(pk=int(raw)).first()
+    number = int_param(request.GET.get("talk"))
+    if number is not None:
+        talk = Talk.objects.filter(pk=number).first()
         if talk is not None and talk_party(get_roles(request.user), talk):
             back_url = _back_url(talk)
     return render(
