@@ -55,10 +55,6 @@ LOREM = (
 )
 
 
-class Serialised(str):
-    """A JSON value already serialised (written as it is)."""
-
-
 class Loader:
     """Writes model rows straight into PostgreSQL with COPY.
 
@@ -113,7 +109,7 @@ class Loader:
                     values = [row.get(name, default) for name, default in pairs]
                     for i in json_columns:
                         value = values[i]
-                        if value is not None and not isinstance(value, Serialised):
+                        if value is not None:
                             values[i] = json.dumps(value, ensure_ascii=False)
                     write(values)
                     count += 1
